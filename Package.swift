@@ -1,0 +1,58 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers (each imports only what is above it):
+//   CHiredis → RedisClient → JobQueue → connectq
+let package = Package(
+    name: "connectq",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "connectq", targets: ["connectq"]),
+        .library(name: "JobQueue", targets: ["JobQueue"]),
+        .library(name: "RedisClient", targets: ["RedisClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "CHiredis",
+            linkerSettings: [.linkedLibrary("hiredis")]
+        ),
+        .target(
+            name: "RedisClient",
+            dependencies: ["CHiredis"]
+        ),
+        .target(
+            name: "JobQueue",
+            dependencies: [
+                "RedisClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Scripts")]
+        ),
+        .executableTarget(
+            name: "connectq",
+            dependencies: [
+                "JobQueue",
+                "RedisClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["RedisClient"],
+            path: "Tests/TestSupport"
+        ),
+        .testTarget(
+            name: "RedisClientTests",
+            dependencies: ["RedisClient", "TestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

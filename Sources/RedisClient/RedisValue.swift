@@ -1,0 +1,65 @@
+/// One reply from Redis, copied out of hiredis's reply tree (which is freed right after).
+public enum RedisValue: Sendable, Hashable {
+    case null
+    case status(String)
+    case error(String)
+    case integer(Int64)
+    case bulk([UInt8])
+    case array([RedisValue])
+
+    /// Bulk and status replies as text; integers in decimal.
+    public var string: String? {
+        switch self {
+        case .bulk(let bytes): return String(decoding: bytes, as: UTF8.self)
+        case .status(let text): return text
+        case .integer(let value): return String(value)
+        default: return nil
+        }
+    }
+
+    public var bytes: [UInt8]? {
+        switch self {
+        case .bulk(let bytes): return bytes
+        case .status(let text): return Array(text.utf8)
+        default: return nil
+        }
+    }
+
+    public var integer: Int64? {
+        switch self {
+        case .integer(let value): return value
+        case .bulk, .status: return string.flatMap { Int64($0) }
+        default: return nil
+        }
+    }
+
+    public var array: [RedisValue]? {
+        if case .array(let values) = self { return values }
+        return nil
+    }
+
+    public var isNull: Bool { self == .null }
+
+    /// The value itself, or the server's error as a thrown `RedisError.server`.
+    public func checked() throws(RedisError) -> RedisValue {
+        if case .error(let message) = self { throw .server(message) }
+        return self
+    }
+
+    /// An array of bulk strings as text (nulls become empty strings).
+    public var strings: [String]? {
+        array?.map { $0.string ?? "" }
+    }
+
+    /// A flat `[field, value, field, value…]` reply (HGETALL, stream entries) as a dictionary.
+    public var fieldMap: [String: String]? {
+        guard let items = array else { return nil }
+        var map: [String: String] = [:]
+        var index = 0
+        while index + 1 < items.count {
+            map[items[index].string ?? ""] = items[index + 1].string ?? ""
+            index += 2
+        }
+        return map
+    }
+}
