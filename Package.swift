@@ -5,7 +5,7 @@ import PackageDescription
 //   CHiredis → RedisClient → JobQueue → connectq
 let package = Package(
     name: "connectq",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "connectq", targets: ["connectq"]),
         .library(name: "JobQueue", targets: ["JobQueue"]),

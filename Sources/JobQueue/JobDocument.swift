@@ -1,0 +1,193 @@
+import Foundation
+
+/// A job as producers write it (contract, "Job document"), checked field by field.
+public struct JobDocument: Sendable, Hashable {
+    public var type: String
+    public var args: [String: JSONValue]
+    public var id: String?
+    public var idempotencyKey: String?
+    public var maxAttempts: Int
+    public var runAt: Date?
+    public var meta: JSONValue?
+    public var then: [JobDocument]
+    public var children: [JobDocument]
+
+    public static let defaultMaxAttempts = 10
+    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children"]
+
+    public init(type: String, args: [String: JSONValue], id: String? = nil, idempotencyKey: String? = nil,
+                maxAttempts: Int = defaultMaxAttempts, runAt: Date? = nil, meta: JSONValue? = nil,
+                then: [JobDocument] = [], children: [JobDocument] = []) {
+        self.type = type
+        self.args = args
+        self.id = id
+        self.idempotencyKey = idempotencyKey
+        self.maxAttempts = maxAttempts
+        self.runAt = runAt
+        self.meta = meta
+        self.then = then
+        self.children = children
+    }
+
+    /// Parses raw text from the inbox or a file. `registry` nil skips the per-type checks.
+    public static func parse(_ raw: [UInt8], registry: JobRegistry?) throws(JobError) -> JobDocument {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(raw)
+        } catch {
+            throw JobError(code: .malformed, message: "not valid JSON (\(raw.count) bytes)", retryable: false)
+        }
+        return try JobDocument(value, path: "", registry: registry, mode: .complete)
+    }
+
+    /// Checks one document; `path` prefixes field names (`then[0].`), `mode` is how
+    /// complete its args must be.
+    public init(_ value: JSONValue, path: String, registry: JobRegistry?, mode: ValidationMode) throws(JobError) {
+        guard let object = value.objectValue else {
+            throw JobError(code: .malformed, message: "\(path.isEmpty ? "a job" : String(path.dropLast())) must be a JSON object, got \(value.kindName)",
+                           field: path.isEmpty ? nil : String(path.dropLast()), retryable: false)
+        }
+        func field(_ name: String) -> String { path + name }
+        if let unknown = object.keys.sorted().first(where: { !Self.knownFields.contains($0) }) {
+            throw .invalid(field(unknown), "unknown field (known: \(Self.knownFields.sorted().joined(separator: ", ")))")
+        }
+        guard let typeValue = object["type"] else { throw .invalid(field("type"), "is required") }
+        guard let type = typeValue.stringValue, !type.isEmpty else { throw .invalid(field("type"), "must be a non-empty string, got \(typeValue.kindName)") }
+        self.type = type
+        var executor: (any JobExecutor)?
+        if let registry {
+            executor = registry.executor(for: type)
+            if executor == nil {
+                throw JobError(code: .unknownType, message: "\(field("type")): unknown job type '\(type)' (known: \(registry.types.joined(separator: ", ")))",
+                               field: field("type"), retryable: false)
+            }
+        }
+        guard let argsValue = object["args"] else { throw .invalid(field("args"), "is required") }
+        guard let args = argsValue.objectValue else { throw .invalid(field("args"), "must be an object, got \(argsValue.kindName)") }
+        self.args = args
+        do {
+            try executor?.validate(args, mode: mode)
+        } catch {
+            var error = error
+            if let name = error.field, !path.isEmpty {
+                error.field = path + name
+                error.message = path + error.message
+            }
+            throw error
+        }
+
+        if let idValue = object["id"] {
+            guard let id = idValue.stringValue, JobID.isValid(id) else {
+                throw .invalid(field("id"), "must match \(JobID.pattern), got \(idValue.stringValue.map { "'\($0.prefix(140))'" } ?? idValue.kindName)")
+            }
+            self.id = id
+        }
+        if let keyValue = object["idempotencyKey"] {
+            guard let key = keyValue.stringValue, (1...512).contains(key.utf8.count) else {
+                throw .invalid(field("idempotencyKey"), "must be a string of 1 to 512 bytes")
+            }
+            self.idempotencyKey = key
+        }
+        self.maxAttempts = Self.defaultMaxAttempts
+        if let attemptsValue = object["maxAttempts"] {
+            guard let attempts = attemptsValue.intValue, (1...100).contains(attempts) else {
+                throw .invalid(field("maxAttempts"), "must be an integer from 1 to 100")
+            }
+            self.maxAttempts = Int(attempts)
+        }
+        if let runAtValue = object["runAt"] {
+            guard let text = runAtValue.stringValue, let date = RFC3339.date(from: text) else {
+                throw .invalid(field("runAt"), "must be an RFC 3339 time such as 2026-11-24T03:00:00Z")
+            }
+            self.runAt = date
+        }
+        if let metaValue = object["meta"] {
+            guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
+            self.meta = metaValue
+        }
+        self.then = try Self.documents(object["then"], name: "then", path: path, registry: registry, mode: .followUp)
+        self.children = try Self.documents(object["children"], name: "children", path: path, registry: registry, mode: .complete)
+        if path.isEmpty { try checkUniqueIDs() }
+    }
+
+    private static func documents(_ value: JSONValue?, name: String, path: String, registry: JobRegistry?, mode: ValidationMode) throws(JobError) -> [JobDocument] {
+        guard let value else { return [] }
+        guard let items = value.arrayValue else { throw .invalid(path + name, "must be an array of jobs, got \(value.kindName)") }
+        var documents: [JobDocument] = []
+        for (index, item) in items.enumerated() {
+            documents.append(try JobDocument(item, path: "\(path)\(name)[\(index)].", registry: registry, mode: mode))
+        }
+        return documents
+    }
+
+    private func checkUniqueIDs() throws(JobError) {
+        var seen: Set<String> = []
+        var duplicate: (String, String)?
+        walk(path: "") { document, path in
+            guard duplicate == nil, let id = document.id else { return }
+            if !seen.insert(id).inserted { duplicate = (path + "id", id) }
+        }
+        if let (field, id) = duplicate { throw .invalid(field, "id '\(id)' is used twice in this document") }
+    }
+
+    private func walk(path: String, _ visit: (JobDocument, String) -> Void) {
+        visit(self, path)
+        for (index, child) in children.enumerated() { child.walk(path: "\(path)children[\(index)].", visit) }
+        for (index, next) in then.enumerated() { next.walk(path: "\(path)then[\(index)].", visit) }
+    }
+
+    /// The document as stored and shown; `childIDs` replaces the children themselves,
+    /// which become jobs of their own.
+    func normalized(id: String, childIDs: [String]) -> JSONValue {
+        var object = jsonObject()
+        object["id"] = .string(id)
+        object["children"] = childIDs.isEmpty ? nil : .array(childIDs.map(JSONValue.string))
+        return .object(object)
+    }
+
+    /// The document as a producer would write it.
+    public func jsonObject() -> [String: JSONValue] {
+        var object: [String: JSONValue] = ["type": .string(type), "args": .object(args), "maxAttempts": .int(Int64(maxAttempts))]
+        if let id { object["id"] = .string(id) }
+        if let idempotencyKey { object["idempotencyKey"] = .string(idempotencyKey) }
+        if let runAt { object["runAt"] = .string(RFC3339.string(from: runAt)) }
+        if let meta { object["meta"] = meta }
+        if !then.isEmpty { object["then"] = .array(then.map { .object($0.jsonObject()) }) }
+        if !children.isEmpty { object["children"] = .array(children.map { .object($0.jsonObject()) }) }
+        return object
+    }
+}
+
+/// Job ids: given by producers or generated.
+public enum JobID {
+    public static let pattern = "[A-Za-z0-9._:-]{1,128}"
+
+    public static func isValid(_ id: String) -> Bool {
+        let bytes = id.utf8
+        guard (1...128).contains(bytes.count) else { return false }
+        return bytes.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "-")
+        }
+    }
+
+    public static func generate() -> String {
+        UUID().uuidString.lowercased()
+    }
+}
+
+enum RFC3339 {
+    static func date(from text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.date(from: text)
+    }
+
+    static func string(from date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+}

@@ -1,0 +1,157 @@
+import RedisClient
+
+/// Read-only views for operators (`connectq stats`, `job`, `failed list`, `events`) and tests.
+extension Queue {
+    public struct Stats: Sendable, Codable, Equatable {
+        public var inbox, waiting, delayed, active, waitingChildren, completed, failed, workers: Int
+        /// Age of the job that has waited longest to start, in ms (nil when none waits).
+        public var oldestWaitingAgeMs: Int64?
+    }
+
+    public func stats() async throws(RedisError) -> Stats {
+        let replies = try await redis.pipeline([
+            RedisCommand("LLEN", keys.inbox), RedisCommand("LLEN", keys.waiting), RedisCommand("ZCARD", keys.delayed),
+            RedisCommand("ZCARD", keys.active), RedisCommand("HLEN", keys.jobHash("pendingChildren")),
+            RedisCommand("ZCARD", keys.completed), RedisCommand("ZCARD", keys.failed),
+            RedisCommand("ZCOUNT", keys.workers, Self.nowMs(), "+inf"), RedisCommand("LINDEX", keys.waiting, -1),
+        ]).map { value throws(RedisError) in try value.checked() }
+        let count = { (index: Int) in Int(replies[index].integer ?? 0) }
+        var age: Int64?
+        if let oldest = replies[8].string,
+           let since = try await redis.send("HGET", keys.jobHash("since"), oldest).integer {
+            age = max(0, Self.nowMs() - since)
+        }
+        return Stats(inbox: count(0), waiting: count(1), delayed: count(2), active: count(3), waitingChildren: count(4),
+                     completed: count(5), failed: count(6), workers: count(7), oldestWaitingAgeMs: age)
+    }
+
+    public struct JobInfo: Sendable {
+        public var id: String
+        public var state: String
+        public var type: String?
+        public var attempts: Int
+        public var maxAttempts: Int?
+        public var stalls: Int
+        public var document: JSONValue?
+        public var result: JSONValue?
+        public var lastError: JobError?
+        /// The text as pushed, kept for entries that never became valid jobs.
+        public var raw: String?
+        public var parent: String?
+        public var duplicateOf: String?
+        public var worker: String?
+        public var sinceMs: Int64?
+    }
+
+    static let infoFields = ["states", "types", "attempts", "maxAttempts", "stalls", "docs", "results", "errors",
+                             "raws", "parents", "duplicateOf", "workerOf", "since"]
+
+    /// The job's record, or nil when the queue does not know the id (never pushed, or
+    /// dropped by the completed-jobs retention).
+    public func job(_ id: String) async throws(RedisError) -> JobInfo? {
+        let values = try await redis.pipeline(Self.infoFields.map { RedisCommand("HGET", keys.jobHash($0), id) })
+            .map { value throws(RedisError) in try value.checked().string }
+        guard let state = values[0] else { return nil }
+        return JobInfo(
+            id: id, state: state, type: values[1], attempts: Int(values[2] ?? "") ?? 0, maxAttempts: values[3].flatMap { Int($0) },
+            stalls: Int(values[4] ?? "") ?? 0, document: values[5].flatMap { try? JSONValue.parse($0) },
+            result: values[6].flatMap { try? JSONValue.parse($0) }, lastError: values[7].flatMap { JobError(jsonText: $0) },
+            raw: values[8], parent: values[9], duplicateOf: values[10], worker: values[11], sinceMs: values[12].flatMap { Int64($0) })
+    }
+
+    /// The current state of a job, or nil when unknown.
+    public func state(of id: String) async throws(RedisError) -> String? {
+        try await redis.send("HGET", keys.jobHash("states"), id).string
+    }
+
+    /// Failed jobs, oldest failure first.
+    public func failedJobs(limit: Int = 1000) async throws(RedisError) -> [JobInfo] {
+        let ids = try await redis.send("ZRANGE", keys.failed, 0, limit - 1).strings ?? []
+        var jobs: [JobInfo] = []
+        for id in ids { if let job = try await job(id) { jobs.append(job) } }
+        return jobs
+    }
+
+    /// Retries failed jobs; returns (id, outcome) where outcome is `retried` or why not.
+    public func retryFailed(_ ids: [String]) async throws(RedisError) -> [(id: String, outcome: String)] {
+        guard !ids.isEmpty else { return [] }
+        let flat = try await run(scripts.retryFailed, ids).strings ?? []
+        return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
+    }
+
+    public func retryAllFailed() async throws(RedisError) -> [(id: String, outcome: String)] {
+        var outcomes: [(id: String, outcome: String)] = []
+        let ids = try await redis.send("ZRANGE", keys.failed, 0, -1).strings ?? []
+        for start in stride(from: 0, to: ids.count, by: 500) {
+            outcomes += try await retryFailed(Array(ids[start..<min(start + 500, ids.count)]))
+        }
+        return outcomes
+    }
+
+    /// Forgets every failed job; returns how many.
+    public func purgeFailed() async throws(RedisError) -> Int {
+        var total = 0
+        while true {
+            let removed = Int(try await run(scripts.purgeFailed, [1000]).integer ?? 0)
+            total += removed
+            if removed == 0 { return total }
+        }
+    }
+
+    // MARK: Events
+
+    /// Events after stream id `after` ("0" for all), at most `count`.
+    public func events(after: String = "0", count: Int = 1000) async throws(RedisError) -> [QueueEvent] {
+        let reply = try await redis.send("XRANGE", keys.events, "(" + after, "+", "COUNT", count)
+        return (reply.array ?? []).compactMap(QueueEvent.init)
+    }
+
+    /// Waits up to `block` for events after `after` (XREAD BLOCK); use a client of its own.
+    public func waitForEvents(on client: RedisClient, after: String, block: Duration, count: Int = 1000) async throws(RedisError) -> [QueueEvent] {
+        let reply = try await client.send("XREAD", "COUNT", count, "BLOCK", block.milliseconds, "STREAMS", keys.events, after)
+        guard let streams = reply.array, let first = streams.first?.array, first.count == 2 else { return [] }
+        return (first[1].array ?? []).compactMap(QueueEvent.init)
+    }
+
+    /// Every event of one job, scanning the stream from its start.
+    public func events(of id: String) async throws(RedisError) -> [QueueEvent] {
+        var found: [QueueEvent] = []
+        var cursor = "0"
+        while true {
+            let batch = try await events(after: cursor, count: 5000)
+            found += batch.filter { $0.fields["id"] == id }
+            guard let last = batch.last, batch.count == 5000 else { return found }
+            cursor = last.streamID
+        }
+    }
+}
+
+/// One entry of the events stream: its stream id and its string fields.
+public struct QueueEvent: Sendable, Equatable {
+    public var streamID: String
+    public var fields: [String: String]
+
+    init?(_ entry: RedisValue) {
+        guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].fieldMap else { return nil }
+        self.streamID = id
+        self.fields = fields
+    }
+
+    public var event: String { fields["event"] ?? "" }
+    public var jobID: String { fields["id"] ?? "" }
+    public var error: JobError? { fields["error"].flatMap { JobError(jsonText: $0) } }
+    public var isTerminal: Bool { event == "completed" || event == "failed" }
+
+    /// One JSON object: JSON-valued fields (meta, result, error) embedded as JSON.
+    public var jsonLine: String {
+        var object: [String: JSONValue] = ["streamId": .string(streamID)]
+        for (key, value) in fields {
+            if ["meta", "result", "error"].contains(key), let parsed = try? JSONValue.parse(value) {
+                object[key] = parsed
+            } else {
+                object[key] = .string(value)
+            }
+        }
+        return JSONValue.object(object).jsonText
+    }
+}

@@ -1,0 +1,24 @@
+import Foundation
+
+/// How a worker process runs jobs. Defaults are the contract's where it names them.
+public struct WorkerOptions: Sendable {
+    /// Jobs run at once by this process.
+    public var concurrency = 10
+    /// On SIGTERM/SIGINT, how long running jobs may take to finish before they are put back.
+    public var grace: Duration = .seconds(25)
+    /// A running job's lease, renewed every third of it; a job whose lease expires is taken up again.
+    public var lease: Duration = .seconds(30)
+    /// How often one job may stall (its worker died) before it fails with code `stalled`.
+    public var maxStalls = 3
+    /// Inbox entries taken, validated and accepted per round trip.
+    public var intakeBatch = 100
+    public var retry = RetryPolicy()
+    /// Longest a blocking wait for new work lasts (also bounds how fast a stop is noticed).
+    public var idleWait: Duration = .seconds(1)
+    /// How often a job that duplicates a still-running one checks for its outcome.
+    public var duplicateRecheck: Duration = .milliseconds(500)
+    /// Unique per process; shows in events (`worker`) and in the heartbeat set.
+    public var workerID = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt16.random(in: 0...UInt16.max))"
+
+    public init() {}
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct EnqueueCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "enqueue",
+        abstract: "Validate jobs and push them all, or none (exit status 2 when any is invalid).")
+
+    @OptionGroup var queueOptions: QueueOptionGroup
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "Files holding one job object or an array of them; '-' reads standard input.")
+    var files: [String]
+
+    func run() async throws {
+        let registry = JobTypes.registry(diagnostic: true)
+        var documents: [JobDocument] = []
+        var problems: [String] = []
+        for file in files {
+            let bytes: [UInt8]
+            do {
+                bytes = file == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile())
+                                    : Array(try Data(contentsOf: URL(fileURLWithPath: file)))
+            } catch {
+                problems.append("\(file): cannot read: \(error.localizedDescription)")
+                continue
+            }
+            guard let value = try? JSONValue.parse(bytes) else {
+                problems.append("\(file): not valid JSON")
+                continue
+            }
+            let items = value.arrayValue ?? [value]
+            for (index, item) in items.enumerated() {
+                let label = value.arrayValue == nil ? file : "\(file) job \(index + 1)"
+                let named = item["id"]?.stringValue.map { " (id \($0))" } ?? ""
+                do {
+                    documents.append(try JobDocument(item, path: "", registry: registry, mode: .complete))
+                } catch {
+                    problems.append("\(label)\(named): \(error.field.map { "field \($0): " } ?? "")\(error.message) [\(error.code)]")
+                }
+            }
+        }
+        guard problems.isEmpty else {
+            problems.forEach(printError)
+            printError("nothing was pushed: \(problems.count) invalid job(s)")
+            throw ExitCode(2)
+        }
+        let queue = try queueOptions.openQueue(clientName: "connectq-enqueue")
+        defer { queue.redis.close() }
+        do {
+            let ids = try await queue.enqueue(documents)
+            if output.json { printJSON(.array(ids.map(JSONValue.string))) } else { ids.forEach { print($0) } }
+        } catch let error as EnqueueError {
+            printError("\(error); nothing was pushed")
+            throw ExitCode(2)
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import JobQueue
+import RedisClient
+
+struct EventsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "events", abstract: "Print the queue's events, one JSON line each.")
+
+    @OptionGroup var queueOptions: QueueOptionGroup
+
+    @Flag(help: "Keep printing new events as they come.")
+    var follow = false
+
+    @Option(help: "Start after this stream id (default: the beginning; with --follow alone: now).")
+    var from: String?
+
+    func run() async throws {
+        let queue = try queueOptions.openQueue(clientName: "connectq-events")
+        defer { queue.redis.close() }
+        var cursor = from ?? (follow ? "$" : "0")
+        if cursor != "$" {
+            while true {
+                let batch = try await queue.events(after: cursor, count: 1000)
+                batch.forEach { print($0.jsonLine) }
+                guard let last = batch.last else { break }
+                cursor = last.streamID
+            }
+        }
+        guard follow else { return }
+        let blocking = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-events-follow", commandTimeoutMs: 15_000))
+        defer { blocking.close() }
+        while !Task.isCancelled {
+            do {
+                for event in try await queue.waitForEvents(on: blocking, after: cursor, block: .seconds(5)) {
+                    print(event.jsonLine)
+                    cursor = event.streamID
+                }
+            } catch {
+                // Redis restarting: keep following from the same place.
+                guard error.isTransient else { throw error }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        }
+    }
+}

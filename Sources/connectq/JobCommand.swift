@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import JobQueue
+
+struct JobCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "job", abstract: "Show one job: state, attempts, last error, events.")
+
+    @OptionGroup var queueOptions: QueueOptionGroup
+    @OptionGroup var output: OutputOptions
+
+    @Argument(help: "The job id.")
+    var id: String
+
+    func run() async throws {
+        let queue = try queueOptions.openQueue(clientName: "connectq-job")
+        defer { queue.redis.close() }
+        guard let job = try await queue.job(id) else {
+            printError("job \(id): not known to queue \(queue.keys.queue) (never pushed, or past the completed-jobs retention)")
+            throw ExitCode(1)
+        }
+        let events = try await queue.events(of: id)
+        if output.json {
+            var object = JobView.json(job)
+            object["events"] = .array(events.compactMap { try? JSONValue.parse($0.jsonLine) })
+            printJSON(.object(object))
+            return
+        }
+        print(JobView.text(job))
+        print("events:")
+        for event in events {
+            var line = "  \(event.streamID)  \(event.event)  attempt \(event.fields["attempt"] ?? "0")"
+            if let delay = event.fields["delayMs"] { line += "  retry in \(delay) ms" }
+            if let error = event.error { line += "  \(error)" }
+            print(line)
+        }
+    }
+}
+
+/// A job record for people (text) and programs (JSON).
+enum JobView {
+    static func json(_ job: Queue.JobInfo) -> [String: JSONValue] {
+        var object: [String: JSONValue] = ["id": .string(job.id), "state": .string(job.state), "attempts": .int(Int64(job.attempts)),
+                                           "stalls": .int(Int64(job.stalls))]
+        object["type"] = job.type.map(JSONValue.string)
+        object["maxAttempts"] = job.maxAttempts.map { .int(Int64($0)) }
+        object["document"] = job.document
+        object["result"] = job.result
+        object["lastError"] = job.lastError.flatMap { try? JSONValue.parse($0.jsonText) }
+        object["raw"] = job.raw.map(JSONValue.string)
+        object["parent"] = job.parent.map(JSONValue.string)
+        object["duplicateOf"] = job.duplicateOf.map(JSONValue.string)
+        object["worker"] = job.worker.map(JSONValue.string)
+        object["since"] = job.sinceMs.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) }
+        return object
+    }
+
+    static func text(_ job: Queue.JobInfo) -> String {
+        var lines = ["job \(job.id)", "  state:    \(job.state)", "  type:     \(job.type ?? "-")",
+                     "  attempts: \(job.attempts) of \(job.maxAttempts.map(String.init) ?? "-")\(job.stalls > 0 ? " (stalled \(job.stalls)×)" : "")"]
+        if let parent = job.parent { lines.append("  parent:   \(parent)") }
+        if let duplicateOf = job.duplicateOf { lines.append("  duplicate of: \(duplicateOf)") }
+        if let error = job.lastError { lines.append("  last error: \(error)\(error.field.map { " (field \($0))" } ?? "")") }
+        if let result = job.result { lines.append("  result:   \(result.jsonText)") }
+        if let document = job.document { lines.append("  document: \(document.jsonText)") }
+        if let raw = job.raw { lines.append("  raw text (\(raw.utf8.count) bytes): \(raw.prefix(200))\(raw.utf8.count > 200 ? "…" : "")") }
+        return lines.joined(separator: "\n")
+    }
+}

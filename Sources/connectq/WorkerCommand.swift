@@ -1,0 +1,66 @@
+import ArgumentParser
+import JobQueue
+import Logging
+import ServiceLifecycle
+
+struct WorkerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "worker", abstract: "Run jobs until SIGTERM or SIGINT.")
+
+    @OptionGroup var queueOptions: QueueOptionGroup
+
+    @Option(help: "Jobs run at once by this process.")
+    var concurrency = 10
+
+    @Option(help: "On SIGTERM/SIGINT, time running jobs get to finish before they are put back.")
+    var grace = DurationArgument(.seconds(25))
+
+    @Option(help: "Lease of a running job; a job whose worker died runs again after it.")
+    var lease = DurationArgument(.seconds(30))
+
+    @Option(help: "How often one job may stall before it fails with code 'stalled'.")
+    var maxStalls = 3
+
+    @Option(help: "First retry delay ceiling; it doubles per attempt (full jitter).")
+    var retryBase = DurationArgument(.seconds(1))
+
+    @Option(help: "Largest retry delay.")
+    var retryCap = DurationArgument(.seconds(600))
+
+    @Flag(help: "Also run the diagnostic job type 'noop'.")
+    var diagnosticJobs = false
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency: must be from 1 to 10000") }
+        guard lease.duration >= .milliseconds(300) else { throw ValidationError("--lease: must be at least 300ms") }
+        guard (0...1000).contains(maxStalls) else { throw ValidationError("--max-stalls: must be from 0 to 1000") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "connectq")
+        let queue = try queueOptions.openQueue(clientName: "connectq-worker")
+        defer { queue.redis.close() }
+        var options = WorkerOptions()
+        options.concurrency = concurrency
+        options.grace = grace.duration
+        options.lease = lease.duration
+        options.maxStalls = maxStalls
+        options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
+        let worker = Worker(queue: queue, registry: JobTypes.registry(diagnostic: diagnosticJobs), options: options, logger: logger)
+        logger.info("connecting", metadata: ["redis": "\(queue.redis.url)"])
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: worker)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
