@@ -46,12 +46,21 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["RedisClient"],
+            dependencies: ["RedisClient", "JobQueue", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
             path: "Tests/TestSupport"
         ),
         .testTarget(
             name: "RedisClientTests",
             dependencies: ["RedisClient", "TestSupport"]
+        ),
+        .testTarget(
+            name: "JobQueueTests",
+            dependencies: ["JobQueue", "RedisClient", "TestSupport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["JobQueue", "RedisClient", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

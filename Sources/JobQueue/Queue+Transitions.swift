@@ -59,7 +59,8 @@ extension Queue {
         _ = try await run(scripts.release, leases.flatMap { [$0.id, $0.token] as [any RedisArgument] })
     }
 
-    func recoverStalled(maxStalls: Int, limit: Int = 100) async throws(RedisError) -> Int {
+    /// The sweep every worker runs each third of a lease; public for operators' tools and tests.
+    public func recoverStalled(maxStalls: Int, limit: Int = 100) async throws(RedisError) -> Int {
         Int(try await run(scripts.recoverStalled, [maxStalls, limit]).integer ?? 0)
     }
 

@@ -94,7 +94,7 @@ public final class Worker: Service, Sendable {
         await withTaskGroup(of: Void.self) { jobs in
             var slots = slotFreed.makeAsyncIterator()
             var backoff = Backoff()
-            while !isStopping {
+            while !isStopping && !Task.isCancelled {
                 let free = options.concurrency - runningCount
                 if free <= 0 {
                     _ = await slots.next()

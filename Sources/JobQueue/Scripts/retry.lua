@@ -6,5 +6,7 @@ redis.call('HDEL', K.tokens, id)
 redis.call('HSET', K.errors, id, errorJson)
 setState(id, 'delayed')
 redis.call('ZADD', K.delayed, now + delayMs, id)
+-- A fetcher asleep until the old next due time must learn of this one.
+wake()
 emit('retrying', id, append({'error', errorJson, 'delayMs', tostring(delayMs)}, durationFields(id)))
 return 1

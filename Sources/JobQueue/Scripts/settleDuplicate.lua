@@ -16,5 +16,6 @@ else
   redis.call('HDEL', K.tokens, id)
   setState(id, 'delayed')
   redis.call('ZADD', K.delayed, now + recheckMs, id)
+  wake()
 end
 return 1

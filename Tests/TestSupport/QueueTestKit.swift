@@ -1,0 +1,119 @@
+import Foundation
+import JobQueue
+import Logging
+import RedisClient
+import ServiceLifecycle
+
+/// Polls `condition` until it holds; throws after `timeout` with `what` in the message.
+public func eventually(_ what: String, timeout: Duration = .seconds(20), every: Duration = .milliseconds(25),
+                       _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: every)
+    }
+    throw FixtureError("timed out after \(timeout) waiting for: \(what)")
+}
+
+extension Queue {
+    /// Every event so far, in order.
+    public func allEvents() async throws -> [QueueEvent] {
+        var all: [QueueEvent] = []
+        var cursor = "0"
+        while true {
+            let batch = try await events(after: cursor, count: 5000)
+            all += batch
+            guard let last = batch.last else { return all }
+            cursor = last.streamID
+        }
+    }
+
+    /// Terminal events (completed/failed) per job id.
+    public func terminalEvents() async throws -> [String: [QueueEvent]] {
+        Dictionary(grouping: try await allEvents().filter(\.isTerminal), by: \.jobID)
+    }
+
+    /// Waits until each of `ids` has a terminal event; returns all terminal events by id.
+    @discardableResult
+    public func waitForTerminal(_ ids: [String], timeout: Duration = .seconds(30)) async throws -> [String: [QueueEvent]] {
+        var terminal: [String: [QueueEvent]] = [:]
+        try await eventually("terminal events for \(ids.count) job(s)", timeout: timeout) {
+            terminal = try await terminalEvents()
+            return ids.allSatisfy { terminal[$0] != nil }
+        }
+        return terminal
+    }
+}
+
+/// A Queue on a fresh client to the server, closed after `body`.
+public func withQueue<T>(_ server: RedisServer, name: String = "test", options: QueueOptions = QueueOptions(),
+                         _ body: (Queue) async throws -> T) async throws -> T {
+    let client = RedisClient(url: server.url, options: .init(clientName: "test"))
+    defer { client.close() }
+    return try await body(Queue(redis: client, name: name, options: options))
+}
+
+/// Runs an in-process worker under a ServiceGroup for the duration of `body`, then stops it
+/// gracefully (the same path as SIGTERM).
+@discardableResult
+public func withWorker<T: Sendable>(_ queue: Queue, registry: JobRegistry = JobRegistry([NoopExecutor()]),
+                                    options: WorkerOptions = .fastForTests, _ body: () async throws -> T) async throws -> T {
+    var logger = Logger(label: "test-worker")
+    logger.logLevel = .critical
+    let client = RedisClient(url: queue.redis.url, options: .init(clientName: "test-worker"))
+    defer { client.close() }
+    let worker = Worker(queue: Queue(redis: client, name: queue.keys.queue, options: queue.options), registry: registry, options: options, logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: logger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            let result = try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
+
+extension WorkerOptions {
+    /// Short leases and retries so tests run in seconds.
+    public static var fastForTests: WorkerOptions {
+        var options = WorkerOptions()
+        options.lease = .milliseconds(900)
+        options.grace = .seconds(5)
+        options.retry = .exponentialJitter(base: .milliseconds(20), cap: .milliseconds(100))
+        options.idleWait = .milliseconds(200)
+        options.duplicateRecheck = .milliseconds(50)
+        return options
+    }
+}
+
+/// The `connectq` executable built beside the tests (or `CONNECTQ_BIN`).
+public func connectqBinary() throws -> String {
+    if let path = ProcessInfo.processInfo.environment["CONNECTQ_BIN"] { return path }
+    var directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    while directory.path != "/" {
+        let candidate = directory.appendingPathComponent(".build/debug/connectq").path
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        directory.deleteLastPathComponent()
+    }
+    throw FixtureError("connectq binary not found: run `swift build` first (ops/test does)")
+}
+
+/// A `connectq worker` process, for tests that kill or stop it.
+public final class WorkerProcess: Sendable {
+    public let process: ChildProcess
+    public let logPath: String
+
+    public init(redis: RedisServer, queue: String, arguments: [String] = []) throws {
+        logPath = redis.directory.appendingPathComponent("worker-\(UUID().uuidString.prefix(8)).log").path
+        process = try ChildProcess([try connectqBinary(), "worker", "--redis", redis.urlString, "--queue", queue,
+                                    "--diagnostic-jobs", "--log-level", "debug"] + arguments, outputPath: logPath)
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+}
