@@ -83,7 +83,7 @@ extension WorkerOptions {
     /// Short leases and retries so tests run in seconds.
     public static var fastForTests: WorkerOptions {
         var options = WorkerOptions()
-        options.lease = .milliseconds(900)
+        options.lease = .seconds(3)
         options.grace = .seconds(5)
         options.retry = .exponentialJitter(base: .milliseconds(20), cap: .milliseconds(100))
         options.idleWait = .milliseconds(200)
