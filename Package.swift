@@ -44,6 +44,10 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        .executableTarget(
+            name: "connectq-bench",
+            dependencies: ["JobQueue", "RedisClient"]
+        ),
         .target(
             name: "TestSupport",
             dependencies: ["RedisClient", "JobQueue", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],

@@ -6,6 +6,9 @@ extension Queue {
         public var inbox, waiting, delayed, active, waitingChildren, completed, failed, workers: Int
         /// Age of the job that has waited longest to start, in ms (nil when none waits).
         public var oldestWaitingAgeMs: Int64?
+
+        /// Nothing left to take in, start or finish.
+        public var isIdle: Bool { inbox + waiting + delayed + active + waitingChildren == 0 }
     }
 
     public func stats() async throws(RedisError) -> Stats {

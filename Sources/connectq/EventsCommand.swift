@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import JobQueue
 import RedisClient
@@ -13,6 +14,15 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: "Start after this stream id (default: the beginning; with --follow alone: now).")
     var from: String?
 
+    @Flag(help: "One readable line per event instead of JSON.")
+    var pretty = false
+
+    private func show(_ event: QueueEvent) {
+        print(pretty ? EventLine.text(event) : event.jsonLine)
+        // Each event must reach a pipe as it happens, not when a buffer fills.
+        fflush(nil)
+    }
+
     func run() async throws {
         let queue = try queueOptions.openQueue(clientName: "connectq-events")
         defer { queue.redis.close() }
@@ -20,7 +30,7 @@ struct EventsCommand: AsyncParsableCommand {
         if cursor != "$" {
             while true {
                 let batch = try await queue.events(after: cursor, count: 1000)
-                batch.forEach { print($0.jsonLine) }
+                batch.forEach(show)
                 guard let last = batch.last else { break }
                 cursor = last.streamID
             }
@@ -31,7 +41,7 @@ struct EventsCommand: AsyncParsableCommand {
         while !Task.isCancelled {
             do {
                 for event in try await queue.waitForEvents(on: blocking, after: cursor, block: .seconds(5)) {
-                    print(event.jsonLine)
+                    show(event)
                     cursor = event.streamID
                 }
             } catch {

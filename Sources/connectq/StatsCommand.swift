@@ -8,10 +8,21 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
 
+    @Option(help: "First wait up to this long for the queue to be idle (nothing in the inbox, waiting, delayed, running or waiting for children); exit status 1 if it is not.")
+    var waitIdle: DurationArgument?
+
     func run() async throws {
         let queue = try queueOptions.openQueue(clientName: "connectq-stats")
         defer { queue.redis.close() }
-        let stats = try await queue.stats()
+        var stats = try await queue.stats()
+        if let waitIdle {
+            let deadline = ContinuousClock.now + waitIdle.duration
+            while !stats.isIdle && ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                stats = try await queue.stats()
+            }
+        }
+        defer { if waitIdle != nil && !stats.isIdle { Foundation.exit(1) } }
         if output.json {
             let data = try JSONEncoder().encode(stats)
             print(String(decoding: data, as: UTF8.self))

@@ -1,0 +1,53 @@
+import Foundation
+import JobQueue
+import RedisClient
+
+// Measurement helper for ops/bench/queue (not an operator tool):
+//   connectq-bench push  REDIS_URL QUEUE COUNT   pushes COUNT noop jobs as producers do (LPUSH)
+//   connectq-bench drain REDIS_URL QUEUE TIMEOUT_S   waits until the queue is idle
+// Each prints `seconds=S rate=R` on success (rate: jobs per second for push).
+
+let arguments = CommandLine.arguments
+guard arguments.count == 5, let url = try? RedisURL(arguments[2]) else {
+    FileHandle.standardError.write(Data("usage: connectq-bench push|drain REDIS_URL QUEUE COUNT|TIMEOUT_S\n".utf8))
+    exit(64)
+}
+let client = RedisClient(url: url)
+let queue = Queue(redis: client, name: arguments[3])
+let start = ContinuousClock.now
+func seconds() -> Double {
+    let elapsed = ContinuousClock.now - start
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+}
+
+switch arguments[1] {
+case "push":
+    let count = Int(arguments[4]) ?? 0
+    // Batches of LPUSH with many values, several batches in flight: the fastest producer.
+    let batch = 500
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for first in stride(from: 0, to: count, by: batch) {
+            group.addTask {
+                let values = (first..<min(first + batch, count)).map { #"{"type":"noop","args":{},"id":"b\#($0)"}"# }
+                try await client.send(RedisCommand("LPUSH", [queue.keys.inbox] + values))
+            }
+            if first / batch % 8 == 7 { try await group.next() }
+        }
+        try await group.waitForAll()
+    }
+    let s = seconds()
+    print(String(format: "seconds=%.3f rate=%.0f", s, Double(count) / s))
+case "drain":
+    let timeout = Double(arguments[4]) ?? 300
+    while seconds() < timeout {
+        if try await queue.stats().isIdle {
+            print(String(format: "seconds=%.3f", seconds()))
+            exit(0)
+        }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    FileHandle.standardError.write(Data("queue not idle after \(timeout) s\n".utf8))
+    exit(1)
+default:
+    exit(64)
+}
