@@ -39,6 +39,13 @@ local function wake()
   if redis.call('LLEN', K.wakeup) == 0 then redis.call('LPUSH', K.wakeup, '1') end
 end
 
+-- The job leaves the active and delayed sets, and its lease token is void.
+local function endLease(id)
+  redis.call('ZREM', K.active, id)
+  redis.call('ZREM', K.delayed, id)
+  redis.call('HDEL', K.tokens, id)
+end
+
 local function makeWaiting(id)
   setState(id, 'waiting')
   redis.call('LPUSH', K.waiting, id)
@@ -93,9 +100,7 @@ local function finishChild(id)
 end
 
 local function completeJob(id, result, fields)
-  redis.call('ZREM', K.active, id)
-  redis.call('ZREM', K.delayed, id)
-  redis.call('HDEL', K.tokens, id)
+  endLease(id)
   setState(id, 'completed')
   redis.call('HSET', K.results, id, result)
   redis.call('ZADD', K.completed, now, id)
@@ -117,9 +122,7 @@ local function failWaitingParent(id, childError)
 end
 
 failJob = function(id, errorJson)
-  redis.call('ZREM', K.active, id)
-  redis.call('ZREM', K.delayed, id)
-  redis.call('HDEL', K.tokens, id)
+  endLease(id)
   setState(id, 'failed')
   redis.call('HSET', K.errors, id, errorJson)
   redis.call('ZADD', K.failed, now, id)

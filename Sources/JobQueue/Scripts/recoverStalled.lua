@@ -4,8 +4,7 @@ local maxStalls, limit = tonumber(ARGV[5]), tonumber(ARGV[6])
 local recovered = 0
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.active, '-inf', now, 'LIMIT', 0, limit)) do
   recovered = recovered + 1
-  redis.call('ZREM', K.active, id)
-  redis.call('HDEL', K.tokens, id)
+  endLease(id)
   if hget(K.duplicateOf, id) then
     setState(id, 'waiting'); redis.call('RPUSH', K.waiting, id); wake()
   else

@@ -4,8 +4,7 @@ local released = 0
 for i = 5, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   if holdsLease(id, token) then
-    redis.call('ZREM', K.active, id)
-    redis.call('HDEL', K.tokens, id)
+    endLease(id)
     if not hget(K.duplicateOf, id) then redis.call('HINCRBY', K.attempts, id, -1) end
     setState(id, 'waiting')
     redis.call('RPUSH', K.waiting, id)

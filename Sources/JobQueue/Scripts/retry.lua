@@ -1,8 +1,7 @@
 -- An attempt of job ARGV[5] (token ARGV[6]) failed with error ARGV[7]; run it again in ARGV[8] ms.
 local id, token, errorJson, delayMs = ARGV[5], ARGV[6], ARGV[7], tonumber(ARGV[8])
 if not holdsLease(id, token) then return 0 end
-redis.call('ZREM', K.active, id)
-redis.call('HDEL', K.tokens, id)
+endLease(id)
 redis.call('HSET', K.errors, id, errorJson)
 setState(id, 'delayed')
 redis.call('ZADD', K.delayed, now + delayMs, id)

@@ -12,8 +12,7 @@ elseif state == nil or state == 'failed' then
     (state == 'failed' and ('failed: ' .. tostring(cjson.decode(cause).message)) or 'is no longer known')
   failJob(id, cjson.encode({code = 'duplicate_failed', retryable = false, message = message}))
 else
-  redis.call('ZREM', K.active, id)
-  redis.call('HDEL', K.tokens, id)
+  endLease(id)
   setState(id, 'delayed')
   redis.call('ZADD', K.delayed, now + recheckMs, id)
   wake()
