@@ -32,12 +32,14 @@ struct EnqueueCommand: AsyncParsableCommand {
             }
             let items = value.arrayValue ?? [value]
             for (index, item) in items.enumerated() {
-                let label = value.arrayValue == nil ? file : "\(file) job \(index + 1)"
+                let source = file == "-" ? "stdin" : file
+                let label = value.arrayValue == nil ? source : "\(source) job \(index + 1)"
                 let named = item["id"]?.stringValue.map { " (id \($0))" } ?? ""
                 do {
                     documents.append(try JobDocument(item, path: "", registry: registry, mode: .complete))
                 } catch {
-                    problems.append("\(label)\(named): \(error.field.map { "field \($0): " } ?? "")\(error.message) [\(error.code)]")
+                    // The message starts with the field it is about (`args.subnet: must be …`).
+                    problems.append("\(label)\(named): \(error.message) [\(error.code)]")
                 }
             }
         }

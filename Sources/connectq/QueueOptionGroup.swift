@@ -18,9 +18,9 @@ struct QueueOptionGroup: ParsableArguments {
         do { _ = try RedisURL(redis) } catch { throw ValidationError("--redis: \(error)") }
     }
 
-    func openQueue(clientName: String) throws -> Queue {
+    func openQueue(clientName: String, options: QueueOptions = QueueOptions()) throws -> Queue {
         let client = RedisClient(url: try RedisURL(redis), options: .init(clientName: clientName))
-        return Queue(redis: client, name: queue)
+        return Queue(redis: client, name: queue, options: options)
     }
 }
 

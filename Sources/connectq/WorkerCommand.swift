@@ -26,6 +26,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Largest retry delay.")
     var retryCap = DurationArgument(.seconds(600))
 
+    @Option(help: "Completed jobs kept (for `connectq job` and idempotency), at most this many…")
+    var keepCompleted = 10_000
+
+    @Option(help: "…and for at most this long.")
+    var keepCompletedFor = DurationArgument(.seconds(86_400))
+
+    @Option(help: "Length the events stream is trimmed to (approximately).")
+    var eventsMaxLength = 100_000
+
     @Flag(help: "Also run the diagnostic job type 'noop'.")
     var diagnosticJobs = false
 
@@ -36,6 +45,8 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency: must be from 1 to 10000") }
         guard lease.duration >= .milliseconds(300) else { throw ValidationError("--lease: must be at least 300ms") }
         guard (0...1000).contains(maxStalls) else { throw ValidationError("--max-stalls: must be from 0 to 1000") }
+        guard keepCompleted >= 0 else { throw ValidationError("--keep-completed: must be 0 or more") }
+        guard eventsMaxLength >= 1 else { throw ValidationError("--events-max-length: must be at least 1") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -47,7 +58,11 @@ struct WorkerCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "connectq")
-        let queue = try queueOptions.openQueue(clientName: "connectq-worker")
+        var queueSettings = QueueOptions()
+        queueSettings.keepCompletedCount = keepCompleted
+        queueSettings.keepCompletedAge = keepCompletedFor.duration
+        queueSettings.eventsMaxLength = eventsMaxLength
+        let queue = try queueOptions.openQueue(clientName: "connectq-worker", options: queueSettings)
         defer { queue.redis.close() }
         var options = WorkerOptions()
         options.concurrency = concurrency

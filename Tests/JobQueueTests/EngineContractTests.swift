@@ -320,6 +320,40 @@ import TestSupport
         }
     }
 
+    @Test func completedJobsOlderThanTheRetentionAgeAreForgotten() async throws {
+        var options = QueueOptions()
+        options.keepCompletedAge = .milliseconds(500)
+        try await withRedisServer { server in
+            try await withQueue(server, options: options) { queue in
+                try await push(queue, [#"{"type":"noop","args":{},"id":"old","idempotencyKey":"once"}"#])
+                try await withWorker(queue) { try await queue.waitForTerminal(["old"]) }
+                try await Task.sleep(for: .milliseconds(700))
+                try await push(queue, [#"{"type":"noop","args":{},"id":"new","idempotencyKey":"once"}"#])
+                let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["new"]) }
+                #expect(try await queue.job("old") == nil)
+                // Its idempotency key went with it: the new job ran instead of duplicating it.
+                #expect(terminal["new"]?.first?.fields["duplicateOf"] == nil)
+            }
+        }
+    }
+
+    @Test func theEventsStreamIsTrimmedToItsConfiguredLength() async throws {
+        var options = QueueOptions()
+        options.eventsMaxLength = 100
+        try await withRedisServer { server in
+            try await withQueue(server, options: options) { queue in
+                let ids = (1...300).map { "t\($0)" }
+                try await push(queue, ids.map { #"{"type":"noop","args":{},"id":"\#($0)"}"# })
+                try await withWorker(queue) {
+                    try await eventually("all done") { try await queue.stats().completed == 300 }
+                }
+                let length = try await queue.redis.send("XLEN", queue.keys.events).integer ?? 0
+                // Trimming is approximate (whole stream nodes), never below the bound.
+                #expect(length >= 100 && length < 900)
+            }
+        }
+    }
+
     @Test func runsUpToConcurrencyJobsAtOnce() async throws {
         try await withRedisServer { server in
             try await withQueue(server) { queue in

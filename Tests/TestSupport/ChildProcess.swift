@@ -9,15 +9,20 @@ public final class ChildProcess: @unchecked Sendable {
 
     /// Starts `arguments[0]` (looked up on PATH unless it has a slash); output goes to `outputPath`
     /// (stdout and stderr both) or is discarded.
-    public init(_ arguments: [String], environment: [String: String]? = nil, outputPath: String? = nil) throws {
+    public init(_ arguments: [String], environment: [String: String]? = nil, outputPath: String? = nil,
+                errorPath: String? = nil, inputPath: String? = nil) throws {
         let executable = arguments[0].contains("/") ? arguments[0] : try which(arguments[0])
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         let target = outputPath ?? "/dev/null"
         posix_spawn_file_actions_addopen(&actions, 1, target, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        if let errorPath {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, inputPath ?? "/dev/null", O_RDONLY, 0)
         // Threads of Swift's pool block most signals, and a spawned child inherits that mask:
         // without this reset, SIGTERM would never reach it.
         var attributes = posix_spawnattr_t()

@@ -117,3 +117,27 @@ public final class WorkerProcess: Sendable {
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }
+
+/// What a finished `connectq` command printed, and its exit status.
+public struct CommandOutput: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
+}
+
+/// Runs `connectq ARGS…` to completion; `input` goes to its standard input.
+public func runConnectq(_ arguments: [String], input: String? = nil) async throws -> CommandOutput {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connectq-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let out = directory.appendingPathComponent("out").path, err = directory.appendingPathComponent("err").path
+    var inputPath: String?
+    if let input {
+        inputPath = directory.appendingPathComponent("in").path
+        try input.write(toFile: inputPath!, atomically: true, encoding: .utf8)
+    }
+    let process = try ChildProcess([try connectqBinary()] + arguments, outputPath: out, errorPath: err, inputPath: inputPath)
+    let status = try await process.wait(timeout: .seconds(60))
+    return CommandOutput(status: status, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                         stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+}

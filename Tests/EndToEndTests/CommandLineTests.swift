@@ -1,0 +1,100 @@
+import Foundation
+import JobQueue
+import RedisClient
+import Testing
+import TestSupport
+
+/// The `connectq` commands as operators and scripts use them.
+@Suite(.serialized) struct CommandLineTests {
+    @Test func enqueueValidatesEverythingFirstAndPushesNothingWhenAnyJobIsInvalid() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, name: "cli") { queue in
+                let input = #"[{"type":"noop","args":{},"id":"ok-1"},{"type":"noop","args":{"sleepMs":"x"},"id":"bad-1"},{"type":"nope","args":{}}]"#
+                let result = try await runConnectq(["enqueue", "--redis", server.urlString, "--queue", "cli", "-"], input: input)
+                #expect(result.status == 2)
+                #expect(result.stdout.isEmpty)
+                #expect(result.stderr.contains("stdin job 2 (id bad-1): args.sleepMs: must be an integer"))
+                #expect(result.stderr.contains("stdin job 3: type: unknown job type 'nope'"))
+                #expect(try await queue.stats().waiting == 0)
+                #expect(try await queue.state(of: "ok-1") == nil)
+            }
+        }
+    }
+
+    @Test func enqueuePushesValidFilesAndPrintsOneIdPerLine() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, name: "cli") { queue in
+                let file = server.directory.appendingPathComponent("jobs.json").path
+                try #"{"type":"noop","args":{},"id":"from-file"}"#.write(toFile: file, atomically: true, encoding: .utf8)
+                let result = try await runConnectq(["enqueue", "--redis", server.urlString, "--queue", "cli", file, "-"],
+                                                   input: #"[{"type":"noop","args":{}},{"type":"noop","args":{},"id":"from-stdin"}]"#)
+                #expect(result.status == 0)
+                let ids = result.stdout.split(separator: "\n").map(String.init)
+                #expect(ids.count == 3 && ids[0] == "from-file" && ids[2] == "from-stdin")
+                #expect(try await queue.stats().waiting == 3)
+                let again = try await runConnectq(["enqueue", "--redis", server.urlString, "--queue", "cli", file])
+                #expect(again.status == 2 && again.stderr.contains("from-file"))
+            }
+        }
+    }
+
+    @Test func inspectionCommandsSpeakJSON() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, name: "cli") { queue in
+                try await queue.push(raw: #"{"type":"noop","args":{"failPermanently":true},"id":"dead","meta":{"ticket":"T-9"}}"#)
+                try await queue.push(raw: #"{"type":"noop","args":{},"id":"alive"}"#)
+                try await withWorker(queue) { try await queue.waitForTerminal(["dead", "alive"]) }
+                let common = ["--redis", server.urlString, "--queue", "cli", "--json"]
+
+                let stats = try JSONValue.parse(try await runConnectq(["stats"] + common).stdout)
+                #expect(stats["completed"] == .int(1) && stats["failed"] == .int(1) && stats["waiting"] == .int(0))
+
+                let job = try JSONValue.parse(try await runConnectq(["job", "dead"] + common).stdout)
+                #expect(job["state"] == .string("failed"))
+                #expect(job["lastError"]?["code"] == .string("noop_failed"))
+                #expect(job["events"]?.arrayValue?.count == 3)
+
+                let failed = try JSONValue.parse(try await runConnectq(["failed", "list"] + common).stdout)
+                #expect(failed.arrayValue?.count == 1 && failed.arrayValue?.first?["id"] == .string("dead"))
+
+                let events = try await runConnectq(["events", "--redis", server.urlString, "--queue", "cli"]).stdout
+                let lines = events.split(separator: "\n").map { try? JSONValue.parse(String($0)) }
+                #expect(lines.count == 6 && lines.allSatisfy { $0?["event"] != nil })
+                #expect(lines.first??["meta"]?["ticket"] == .string("T-9"))
+
+                let missing = try await runConnectq(["job", "never-pushed", "--redis", server.urlString, "--queue", "cli"])
+                #expect(missing.status == 1 && missing.stderr.contains("never-pushed"))
+
+                let retried = try await runConnectq(["failed", "retry", "dead"] + common)
+                #expect(retried.status == 0 && retried.stdout.contains("retried"))
+                let purged = try await runConnectq(["failed", "purge", "--redis", server.urlString, "--queue", "cli"])
+                #expect(purged.status == 0)
+            }
+        }
+    }
+
+    @Test func badFlagsAreRefusedNamingTheFlag() async throws {
+        let queueName = try await runConnectq(["stats", "--queue", "not a queue"])
+        #expect(queueName.status != 0 && queueName.stderr.contains("--queue"))
+        let url = try await runConnectq(["stats", "--redis", "http://x"])
+        #expect(url.status != 0 && url.stderr.contains("--redis"))
+        let duration = try await runConnectq(["worker", "--grace", "soon"])
+        #expect(duration.status != 0 && duration.stderr.contains("grace"))
+    }
+
+    @Test func theRedisPasswordNeverReachesTheWorkersLog() async throws {
+        try await withRedisServer(password: "hunter2-secret") { server in
+            try await withQueue(server, name: "pw") { queue in
+                let worker = try WorkerProcess(redis: server, queue: "pw")
+                try await queue.push(raw: #"{"type":"noop","args":{"failTimes":1},"id":"p1"}"#)
+                try await queue.waitForTerminal(["p1"])
+                worker.process.signal(SIGTERM)
+                try await worker.process.wait()
+                #expect(worker.log.contains("redis://:***@127.0.0.1"))
+                #expect(!worker.log.contains("hunter2-secret"))
+                let events = try await queue.allEvents().map { $0.fields.values.joined() }.joined()
+                #expect(!events.contains("hunter2-secret"))
+            }
+        }
+    }
+}
