@@ -2,7 +2,9 @@
 import PackageDescription
 
 // Layers (each imports only what is above it):
-//   CHiredis → RedisClient → JobQueue → connectq
+//   CHiredis → RedisClient → JobQueue ─┐
+//   CCurl → HTTPTransport, OVHModels → OVHClient ─┴→ connectq
+//   OVHModels → OVHSimulator → ovh-simulator
 let package = Package(
     name: "connectq",
     platforms: [.macOS(.v15)],
@@ -20,6 +22,17 @@ let package = Package(
         .target(
             name: "CHiredis",
             linkerSettings: [.linkedLibrary("hiredis")]
+        ),
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(
+            name: "HTTPTransport",
+            dependencies: ["CCurl"]
+        ),
+        .target(
+            name: "OVHModels"
         ),
         .target(
             name: "RedisClient",

@@ -1,0 +1,180 @@
+import CCurl
+import Foundation
+
+/// HTTP over libcurl's multi interface, driven by one thread of its own: any number of
+/// requests in flight without a thread each, connections kept and reused per transport.
+/// Each transport has its own multi handle, so no state is shared between two of them.
+public final class HTTPTransport: @unchecked Sendable {
+    public struct Options: Sendable {
+        public var maxConnectionsPerHost = 64
+        public var maxConnections = 256
+        public var connectTimeout: Duration = .seconds(10)
+        public init() {}
+    }
+
+    private let options: Options
+    private let multi: OpaquePointer
+    private let lock = NSLock()
+    // Guarded by `lock`.
+    private var submitted: [Transfer] = []
+    private var isShutDown = false
+
+    private static let globalInit: Void = { _ = ccurl_global_init() }()
+
+    public init(options: Options = Options()) {
+        _ = Self.globalInit
+        self.options = options
+        self.multi = ccurl_multi_init(options.maxConnectionsPerHost, options.maxConnections)
+        let thread = Thread { [self] in self.serve() }
+        thread.name = "http-transport"
+        thread.start()
+    }
+
+    public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                let transfer = Transfer(request: request, continuation: continuation)
+                lock.lock()
+                if isShutDown {
+                    lock.unlock()
+                    continuation.resume(throwing: HTTPError.shutdown)
+                    return
+                }
+                submitted.append(transfer)
+                lock.unlock()
+                _ = ccurl_multi_wakeup(multi)
+            }
+        } catch {
+            throw error as! HTTPError
+        }
+    }
+
+    /// Fails what is in flight with `.shutdown` and stops the thread.
+    public func shutdown() {
+        lock.lock()
+        isShutDown = true
+        lock.unlock()
+        _ = ccurl_multi_wakeup(multi)
+    }
+
+    private func serve() {
+        var active: [OpaquePointer: Transfer] = [:]
+        while true {
+            lock.lock()
+            let incoming = submitted
+            submitted.removeAll()
+            let stopping = isShutDown
+            lock.unlock()
+            if stopping {
+                for transfer in incoming + active.values { transfer.finish(.failure(.shutdown)) }
+                for easy in active.keys { _ = ccurl_multi_remove(multi, easy); ccurl_easy_cleanup(easy) }
+                ccurl_multi_cleanup(multi)
+                return
+            }
+            for transfer in incoming {
+                switch transfer.makeHandle(connectTimeout: options.connectTimeout) {
+                case .success(let easy):
+                    active[easy] = transfer
+                    _ = ccurl_multi_add(multi, easy)
+                case .failure(let error):
+                    transfer.finish(.failure(error))
+                }
+            }
+            var running: Int32 = 0
+            _ = ccurl_multi_perform(multi, &running)
+            var result: Int32 = 0
+            while let easy = ccurl_multi_next_done(multi, &result) {
+                let transfer = active.removeValue(forKey: easy)
+                let status = ccurl_response_code(easy)
+                _ = ccurl_multi_remove(multi, easy)
+                ccurl_easy_cleanup(easy)
+                transfer?.complete(code: result, status: status)
+            }
+            _ = ccurl_multi_poll(multi, 1000)
+        }
+    }
+}
+
+/// One request in flight: its curl handle's settings and what has arrived so far.
+private final class Transfer {
+    let request: HTTPRequest
+    private let continuation: CheckedContinuation<HTTPResponse, any Error>
+    private var body: [UInt8] = []
+    private var headerLines: [String] = []
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var finished = false
+
+    init(request: HTTPRequest, continuation: CheckedContinuation<HTTPResponse, any Error>) {
+        self.request = request
+        self.continuation = continuation
+    }
+
+    deinit { ccurl_slist_free(headerList) }
+
+    func makeHandle(connectTimeout: Duration) -> Result<OpaquePointer, HTTPError> {
+        guard let easy = ccurl_easy_init() else { return .failure(.invalidRequest("curl_easy_init failed")) }
+        var code = ccurl_set_url(easy, request.url)
+        if code == 0 { code = ccurl_set_method(easy, request.method) }
+        if code == 0, let body = request.body {
+            code = body.withUnsafeBufferPointer { buffer in
+                buffer.withMemoryRebound(to: CChar.self) { ccurl_set_body(easy, $0.baseAddress, buffer.count) }
+            }
+        }
+        // curl adds `Expect: 100-continue` to large bodies; the API answers at once instead.
+        for line in request.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            headerList = ccurl_slist_append(headerList, line)
+        }
+        if code == 0 { code = ccurl_set_headers(easy, headerList) }
+        if code == 0 { code = ccurl_set_timeouts(easy, max(1, Int(request.timeout.milliseconds)), max(1, Int(connectTimeout.milliseconds))) }
+        let me = Unmanaged.passUnretained(self).toOpaque()
+        if code == 0 { code = ccurl_set_write_callback(easy, { data, size, count, user in
+            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            if let data, length > 0 {
+                data.withMemoryRebound(to: UInt8.self, capacity: length) { transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
+            }
+            return length
+        }, me) }
+        if code == 0 { code = ccurl_set_header_callback(easy, { data, size, count, user in
+            let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
+            let length = size * count
+            if let data, length > 0 {
+                let line = data.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+                // A new status line (redirect, 100 Continue) starts a new header block.
+                if line.hasPrefix("HTTP/") { transfer.headerLines.removeAll() }
+                transfer.headerLines.append(line.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            return length
+        }, me) }
+        guard code == 0 else {
+            ccurl_easy_cleanup(easy)
+            return .failure(.invalidRequest(String(cString: ccurl_strerror(code))))
+        }
+        return .success(easy)
+    }
+
+    func complete(code: Int32, status: Int) {
+        guard code == 0 else {
+            let message = "\(request.method) \(request.url): \(String(cString: ccurl_strerror(code)))"
+            finish(.failure(ccurl_is_timeout(code) != 0 ? .timeout(message) : .network(message)))
+            return
+        }
+        let headers = headerLines.compactMap { line -> (name: String, value: String)? in
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
+        }
+        finish(.success(HTTPResponse(status: status, headers: headers, body: body)))
+    }
+
+    func finish(_ result: Result<HTTPResponse, HTTPError>) {
+        guard !finished else { return }
+        finished = true
+        continuation.resume(with: result.mapError { $0 as any Error })
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+}
