@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         .target(
@@ -33,6 +35,20 @@ let package = Package(
         ),
         .target(
             name: "OVHModels"
+        ),
+        .target(
+            name: "OVHClient",
+            dependencies: ["HTTPTransport", "OVHModels", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .target(
+            name: "OVHSimulator",
+            dependencies: ["OVHModels", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "ovh-simulator",
+            dependencies: ["OVHSimulator", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
         .target(
             name: "RedisClient",
@@ -63,7 +79,9 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["RedisClient", "JobQueue", .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")],
+            dependencies: ["RedisClient", "JobQueue", "OVHSimulator", "OVHClient", "HTTPTransport",
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Hummingbird", package: "hummingbird")],
             path: "Tests/TestSupport"
         ),
         .testTarget(
@@ -74,6 +92,10 @@ let package = Package(
             name: "JobQueueTests",
             dependencies: ["JobQueue", "RedisClient", "TestSupport",
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .testTarget(
+            name: "OVHClientTests",
+            dependencies: ["OVHClient", "OVHModels", "HTTPTransport", "OVHSimulator", "TestSupport"]
         ),
         .testTarget(
             name: "EndToEndTests",

@@ -1,0 +1,168 @@
+import Foundation
+import HTTPTransport
+import OVHModels
+import Synchronization
+
+/// An APIv6 client that signs, times and retries calls as OVH's own clients do.
+/// It knows nothing of Redis or jobs. Its description never shows a secret.
+public final class OVHClient: Sendable, CustomStringConvertible {
+    public let credentials: OVHCredentials
+    public let options: OVHClientOptions
+    let transport: HTTPTransport
+    /// Server time minus local time, in seconds; fetched once, refreshed after an auth error.
+    private let clockOffset = Mutex<Int64?>(nil)
+    private let rateLimiter: RateLimiter?
+
+    public init(credentials: OVHCredentials, options: OVHClientOptions = OVHClientOptions(), transport: HTTPTransport? = nil) {
+        self.credentials = credentials
+        self.options = options
+        self.transport = transport ?? HTTPTransport()
+        self.rateLimiter = options.maxCallsPerSecond.map(RateLimiter.init(callsPerSecond:))
+    }
+
+    public var description: String { "OVHClient(\(credentials.endpoint), applicationKey: \(credentials.applicationKey))" }
+
+    public func shutdown() { transport.shutdown() }
+
+    // MARK: Calls
+
+    /// GET and decode; retried on 429, 5xx and network errors.
+    public func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws(OVHError) -> T {
+        try decode(try await call("GET", path), as: type, call: "GET \(path)")
+    }
+
+    /// POST (never retried: a replay could create a second object) and decode.
+    public func post<T: Decodable, Body: Encodable>(_ path: String, body: Body, as type: T.Type = T.self) async throws(OVHError) -> T {
+        try decode(try await call("POST", path, body: try encode(body, call: "POST \(path)")), as: type, call: "POST \(path)")
+    }
+
+    /// DELETE (not retried here: after a lost answer, the caller checks whether the object is gone).
+    public func delete<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws(OVHError) -> T {
+        try decode(try await call("DELETE", path), as: type, call: "DELETE \(path)")
+    }
+
+    /// Server Unix time (`GET /auth/time`, unauthenticated).
+    public func serverTime() async throws(OVHError) -> Int64 {
+        let response = try await send("GET", "/auth/time", body: nil, signed: false)
+        return try decode(response, as: Int64.self, call: "GET /auth/time")
+    }
+
+    /// One call: signed, rate-capped, retried when that is safe. Returns a 2xx response.
+    func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(OVHError) -> HTTPResponse {
+        let idempotent = method == "GET"
+        var attempt = 1
+        var refreshedClock = false
+        while true {
+            do {
+                return try await send(method, path, body: body, signed: true)
+            } catch {
+                if error.isAuthenticationFailure && !refreshedClock {
+                    // A stale timestamp fails as a bad signature: refetch the time once.
+                    refreshedClock = true
+                    clockOffset.withLock { $0 = nil }
+                    continue
+                }
+                guard idempotent, error.isRetryable, attempt < options.maxAttempts else { throw error }
+                let ceiling = min(options.retryBase.milliseconds << (attempt - 1), options.retryCap.milliseconds)
+                let delay: Duration = error.retryAfterSeconds.map { .seconds($0) } ?? .milliseconds(Int64.random(in: 0...max(ceiling, 1)))
+                try? await Task.sleep(for: delay)
+                attempt += 1
+            }
+        }
+    }
+
+    private func send(_ method: String, _ path: String, body: [UInt8]?, signed: Bool) async throws(OVHError) -> HTTPResponse {
+        let url = credentials.endpoint.baseURL + path
+        var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("X-Ovh-Application", credentials.applicationKey)]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if signed {
+            let timestamp = options.localTime() + (try await offset())
+            let signature = RequestSigner.signature(applicationSecret: credentials.applicationSecret, consumerKey: credentials.consumerKey,
+                                                    method: method, url: url, body: body ?? [], timestamp: timestamp)
+            headers += [("X-Ovh-Consumer", credentials.consumerKey), ("X-Ovh-Timestamp", String(timestamp)), ("X-Ovh-Signature", signature)]
+        }
+        await rateLimiter?.wait()
+        let response: HTTPResponse
+        do {
+            response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: options.requestTimeout))
+        } catch {
+            throw OVHError(kind: .network, message: error.description.replacingOccurrences(of: credentials.endpoint.baseURL, with: ""), call: "\(method) \(path)")
+        }
+        guard (200..<300).contains(response.status) else { throw Self.apiError(response, call: "\(method) \(path)") }
+        return response
+    }
+
+    private func offset() async throws(OVHError) -> Int64 {
+        if let known = clockOffset.withLock({ $0 }) { return known }
+        let local = options.localTime()
+        let server: Int64
+        do {
+            server = try await serverTime()
+        } catch {
+            var unreachable = error
+            unreachable.message = "API not reachable: \(error.message)"
+            throw unreachable
+        }
+        let offset = server - local
+        clockOffset.withLock { $0 = offset }
+        return offset
+    }
+
+    static func apiError(_ response: HTTPResponse, call: String) -> OVHError {
+        let body = try? JSONDecoder().decode(OVHErrorBody.self, from: Data(response.body))
+        let text = response.bodyText
+        return OVHError(kind: .api, status: response.status, errorClass: body?.errorClass ?? body?.errorCode,
+                        message: body?.message ?? (text.isEmpty ? "HTTP \(response.status)" : String(text.prefix(300))),
+                        queryID: response.header("X-Ovh-QueryID"),
+                        retryAfterSeconds: response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+                        call: call)
+    }
+
+    private func decode<T: Decodable>(_ response: HTTPResponse, as type: T.Type, call: String) throws(OVHError) -> T {
+        // `void` answers are empty or `null`.
+        let body = response.body.isEmpty ? Array("null".utf8) : response.body
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(body))
+        } catch {
+            throw OVHError(kind: .decoding, status: response.status, message: "cannot read the answer as \(T.self): \(error)",
+                           queryID: response.header("X-Ovh-QueryID"), call: call)
+        }
+    }
+
+    private func encode<Body: Encodable>(_ body: Body, call: String) throws(OVHError) -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        do { return Array(try encoder.encode(body)) } catch {
+            throw OVHError(kind: .decoding, message: "cannot encode the request body: \(error)", call: call)
+        }
+    }
+}
+
+extension OVHError {
+    /// The signature or the timestamp was refused (the call did not run).
+    var isAuthenticationFailure: Bool {
+        guard kind == .api, let status, [400, 401, 403].contains(status) else { return false }
+        return errorClass == "INVALID_SIGNATURE" || errorClass == "INVALID_CREDENTIAL" || message.lowercased().contains("timestamp")
+    }
+}
+
+/// Spaces calls at least 1/N s apart, in arrival order.
+actor RateLimiter {
+    private let interval: Duration
+    private var next = ContinuousClock.now
+
+    init(callsPerSecond: Double) {
+        interval = .nanoseconds(Int64(1_000_000_000 / max(callsPerSecond, 0.001)))
+    }
+
+    func wait() async {
+        let now = ContinuousClock.now
+        let slot = max(next, now)
+        next = slot + interval
+        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 { components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000 }
+}

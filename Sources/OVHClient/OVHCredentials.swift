@@ -1,0 +1,78 @@
+import Foundation
+
+/// Application key, application secret and consumer key, with the endpoint they belong to.
+/// Read like the official clients read them: `OVH_*` variables, or an `ovh.conf` file.
+/// Never printed: `description` hides the secret and the consumer key.
+public struct OVHCredentials: Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    public var endpoint: OVHEndpoint
+    public var applicationKey: String
+    public var applicationSecret: String
+    public var consumerKey: String
+
+    public init(endpoint: OVHEndpoint, applicationKey: String, applicationSecret: String, consumerKey: String) {
+        self.endpoint = endpoint
+        self.applicationKey = applicationKey
+        self.applicationSecret = applicationSecret
+        self.consumerKey = consumerKey
+    }
+
+    public var description: String {
+        "OVHCredentials(endpoint: \(endpoint), applicationKey: \(applicationKey), applicationSecret: ***, consumerKey: ***)"
+    }
+
+    public var debugDescription: String { description }
+
+    /// Variables first; then the file named by `configFile`, or the official clients'
+    /// search path (`./ovh.conf`, `~/.ovh.conf`, `/etc/ovh.conf`).
+    public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
+                            configFile: String? = nil) throws(OVHConfigurationError) -> OVHCredentials {
+        var values: [String: String] = [:]
+        let candidates = configFile.map { [$0] } ?? ["./ovh.conf", NSHomeDirectory() + "/.ovh.conf", "/etc/ovh.conf"]
+        for path in candidates.reversed() {
+            guard let data = FileManager.default.contents(atPath: path) ?? (path == "/dev/null" ? Data() : nil) else {
+                if configFile != nil { throw .invalid("--ovh-config", "cannot read \(path)") }
+                continue
+            }
+            values.merge(try OVHConfigFile.parse(String(decoding: data, as: UTF8.self), environmentEndpoint: environment["OVH_ENDPOINT"])) { $1 }
+        }
+        let keys = ["endpoint": "OVH_ENDPOINT", "application_key": "OVH_APPLICATION_KEY",
+                    "application_secret": "OVH_APPLICATION_SECRET", "consumer_key": "OVH_CONSUMER_KEY"]
+        for (key, variable) in keys { if let value = environment[variable], !value.isEmpty { values[key] = value } }
+        func required(_ key: String) throws(OVHConfigurationError) -> String {
+            guard let value = values[key], !value.isEmpty else { throw .missing("\(key) (\(keys[key]!))") }
+            return value
+        }
+        return OVHCredentials(endpoint: try OVHEndpoint(try required("endpoint")), applicationKey: try required("application_key"),
+                              applicationSecret: try required("application_secret"), consumerKey: try required("consumer_key"))
+    }
+}
+
+/// The INI format of python-ovh and go-ovh: `[default] endpoint=…`, then a section per
+/// endpoint with `application_key`, `application_secret`, `consumer_key`.
+enum OVHConfigFile {
+    static func parse(_ text: String, environmentEndpoint: String?) throws(OVHConfigurationError) -> [String: String] {
+        var sections: [String: [String: String]] = [:]
+        var current = ""
+        for rawLine in text.split(whereSeparator: \.isNewline) {
+            let line = rawLine.trimmingCharacters(in: .whitespaces)
+            if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
+            if line.hasPrefix("[") && line.hasSuffix("]") {
+                current = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                continue
+            }
+            guard let equals = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
+                throw .invalid("ovh.conf", "line '\(line.prefix(40))' is neither [section] nor key=value")
+            }
+            let key = line[..<equals].trimmingCharacters(in: .whitespaces)
+            let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)
+            sections[current, default: [:]][key] = value
+        }
+        let endpoint = environmentEndpoint ?? sections["default"]?["endpoint"]
+        var values: [String: String] = [:]
+        if let endpoint {
+            values["endpoint"] = endpoint
+            values.merge(sections[endpoint] ?? [:]) { $1 }
+        }
+        return values
+    }
+}

@@ -1,0 +1,113 @@
+import OVHModels
+import Synchronization
+
+/// The simulated account: state behind a lock, tasks that complete with time.
+/// Every read first applies the effects of the tasks that are over by now, in order.
+final class Inventory: Sendable {
+    let options: SimulatorOptions
+    private let state: Mutex<InventoryState>
+
+    init(options: SimulatorOptions) {
+        self.options = options
+        self.state = Mutex(InventoryState.seeded(options))
+    }
+
+    /// Errors are `APIError`s (answered in the API's shapes by the error middleware).
+    func withState<T>(_ body: (inout InventoryState) throws -> T) throws -> T {
+        let now = ContinuousClock.now
+        return try state.withLock { (state: inout InventoryState) throws -> T in
+            state.advance(to: now)
+            return try body(&state)
+        }
+    }
+}
+
+extension InventoryState {
+    /// Applies every task whose time is up, oldest end first.
+    mutating func advance(to now: ContinuousClock.Instant) {
+        for id in tasks.values.filter({ !$0.applied && $0.end <= now }).sorted(by: { $0.end < $1.end }).map(\.id) {
+            apply(tasks[id]!.effect)
+            tasks[id]!.applied = true
+        }
+        for id in vrackTasks.values.filter({ !$0.applied && $0.end <= now }).map(\.id) {
+            let task = vrackTasks[id]!
+            if task.attach {
+                services[task.service]?.vrack = task.vrack
+            } else if services[task.service]?.vrack == task.vrack {
+                services[task.service]?.vrack = nil
+            }
+            vrackTasks[id]!.applied = true
+        }
+    }
+
+    private mutating func apply(_ effect: Effect) {
+        switch effect {
+        case .activatePop(let id): pops[id]?.status = .active
+        case .activateDatacenter(let id): datacenterConfigs[id]?.status = .active
+        case .activateExtra(let id): extras[id]?.status = .active
+        case .deleteExtra(let id): extras[id] = nil
+        case .leaveDatacenter(let id, let service): leave(datacenterConfig: id, service: service)
+        case .deletePop(let id):
+            guard let pop = pops.removeValue(forKey: id) else { return }
+            for config in datacenterConfigs.values where config.users.contains(pop.service) {
+                leave(datacenterConfig: config.id, service: pop.service)
+            }
+        }
+    }
+
+    /// A service stops using a DC config; the config and its extras go with its last user.
+    private mutating func leave(datacenterConfig id: Int64, service: String) {
+        guard var config = datacenterConfigs[id] else { return }
+        config.users.remove(service)
+        if config.users.isEmpty {
+            datacenterConfigs[id] = nil
+            for extra in extras.values where extra.datacenterConfigId == id { extras[extra.id] = nil }
+        } else {
+            config.status = .active
+            datacenterConfigs[id] = config
+        }
+    }
+
+    /// Queues an OCC task on the service: it starts when the service's previous task ends.
+    mutating func enqueueTask(service: String, function: TaskFunction, resourceId: Int64, effect: Effect, work: Duration,
+                              now: ContinuousClock.Instant) -> OCCTask {
+        nextTaskID += 1
+        let start = max(now, queueFreeAt[service] ?? now)
+        let end = start + work
+        queueFreeAt[service] = end
+        tasks[nextTaskID] = TaskRecord(id: nextTaskID, service: service, function: function, resourceId: resourceId,
+                                       created: now, start: start, end: end, effect: effect)
+        return occTask(nextTaskID, now: now)!
+    }
+
+    mutating func enqueueVrackTask(vrack: String, service: String, attach: Bool, work: Duration, now: ContinuousClock.Instant) -> VrackTask {
+        nextTaskID += 1
+        let key = "vrack:" + vrack
+        let start = max(now, queueFreeAt[key] ?? now)
+        let end = start + work
+        queueFreeAt[key] = end
+        vrackTasks[nextTaskID] = VrackTaskRecord(id: nextTaskID, vrack: vrack, service: service,
+                                                 function: attach ? "addOvhCloudConnect" : "removeOvhCloudConnect",
+                                                 attach: attach, created: now, start: start, end: end)
+        return vrackTask(nextTaskID, now: now)!
+    }
+
+    /// `todo` while queued and for the first quarter of its run, then `doing`, then `done`.
+    func occTask(_ id: Int64, now: ContinuousClock.Instant) -> OCCTask? {
+        guard let task = tasks[id] else { return nil }
+        return OCCTask(id: id, function: task.function, resourceId: task.resourceId, status: Self.status(start: task.start, end: task.end, now: now))
+    }
+
+    /// vRack tasks vanish once done.
+    func vrackTask(_ id: Int64, now: ContinuousClock.Instant) -> VrackTask? {
+        guard let task = vrackTasks[id], !task.applied else { return nil }
+        let status: VrackTaskStatus = Self.status(start: task.start, end: task.end, now: now) == .todo ? .todo : .doing
+        return VrackTask(id: id, function: task.function, status: status, serviceName: task.vrack, targetDomain: task.service)
+    }
+
+    private static func status(start: ContinuousClock.Instant, end: ContinuousClock.Instant, now: ContinuousClock.Instant) -> TaskStatus {
+        if now >= end { return .done }
+        if now >= start + (end - start) / 4 { return .doing }
+        return .todo
+    }
+}

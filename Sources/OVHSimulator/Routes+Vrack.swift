@@ -1,0 +1,42 @@
+import Hummingbird
+import OVHModels
+
+extension Simulator {
+    func addVrackRoutes(to api: RouterGroup<BasicRequestContext>) {
+        let options = self.options
+        api.get("vrack") { _, _ in try answer { state, _ in state.vracks } }
+        api.get("vrack/:vrack") { _, context in
+            try answer { state, _ in
+                let name = try context.name("vrack")
+                try state.checkVrack(name)
+                return Vrack(name: name, description: "simulated vRack")
+            }
+        }
+        api.get("vrack/:vrack/ovhCloudConnect") { _, context in try answer { state, _ in try state.attachedServices(try context.name("vrack")) } }
+        api.post("vrack/:vrack/ovhCloudConnect") { request, context in
+            var request = request
+            let body = try await request.bodyBytes()
+            return try answer { state, now in try state.attach(try context.name("vrack"), body, options: options, now: now) }
+        }
+        api.get("vrack/:vrack/ovhCloudConnect/:sn") { _, context in
+            try answer { state, _ in
+                let vrack = try context.name("vrack"), uuid = try context.name("sn")
+                guard try state.attachedServices(vrack).contains(uuid) else { throw APIError.notFound("OVHcloud Connect \(uuid) is not in vRack \(vrack)") }
+                return VrackOCC(vrack: vrack, ovhCloudConnect: uuid)
+            }
+        }
+        api.delete("vrack/:vrack/ovhCloudConnect/:sn") { _, context in
+            try answer { state, now in try state.detach(try context.name("vrack"), try context.name("sn"), options: options, now: now) }
+        }
+        api.get("vrack/:vrack/task") { _, context in try answer { state, _ in try state.vrackTaskIDs(try context.name("vrack")) } }
+        api.get("vrack/:vrack/task/:id") { _, context in
+            try answer { state, now in
+                let vrack = try context.name("vrack"), id = try context.id("id")
+                guard state.vrackTasks[id]?.vrack == vrack, let task = state.vrackTask(id, now: now) else {
+                    throw APIError.notFound("The requested object (id = \(id)) does not exist")
+                }
+                return task
+            }
+        }
+    }
+}
