@@ -75,7 +75,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "connectq-bench",
-            dependencies: ["JobQueue", "RedisClient"]
+            dependencies: ["JobQueue", "RedisClient", "HTTPTransport"]
         ),
         .target(
             name: "TestSupport",

@@ -1,13 +1,39 @@
 import Foundation
+import HTTPTransport
 import JobQueue
 import RedisClient
 
-// Measurement helper for ops/bench/queue (not an operator tool):
+// Measurement helper for ops/bench/* (not an operator tool):
 //   connectq-bench push  REDIS_URL QUEUE COUNT   pushes COUNT noop jobs as producers do (LPUSH)
 //   connectq-bench drain REDIS_URL QUEUE TIMEOUT_S   waits until the queue is idle
-// Each prints `seconds=S rate=R` on success (rate: jobs per second for push).
+//   connectq-bench http  URL COUNT IN_FLIGHT   GETs URL COUNT times, IN_FLIGHT at once, on one transport
+// Each prints `seconds=S rate=R` on success (rate: per second), http also `peak_rss_kb=K`.
 
 let arguments = CommandLine.arguments
+if arguments.count == 5, arguments[1] == "http", let count = Int(arguments[3]), let inFlight = Int(arguments[4]) {
+    let transport = HTTPTransport()
+    let start = ContinuousClock.now
+    let failures = try await withThrowingTaskGroup(of: Int.self) { group in
+        var failures = 0, started = 0
+        func launch() {
+            group.addTask { ((try? await transport.send(HTTPRequest(method: "GET", url: arguments[2], timeout: .seconds(60))))?.status == 200) ? 0 : 1 }
+            started += 1
+        }
+        while started < min(inFlight, count) { launch() }
+        while let failed = try await group.next() {
+            failures += failed
+            if started < count { launch() }
+        }
+        return failures
+    }
+    let elapsed = ContinuousClock.now - start
+    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }?.split(separator: " ").dropFirst().first ?? "0"
+    print(String(format: "seconds=%.3f rate=%.0f failures=%d peak_rss_kb=%@", seconds, Double(count) / seconds, failures, String(peak)))
+    transport.shutdown()
+    exit(failures == 0 ? 0 : 1)
+}
 guard arguments.count == 5, let url = try? RedisURL(arguments[2]) else {
     FileHandle.standardError.write(Data("usage: connectq-bench push|drain REDIS_URL QUEUE COUNT|TIMEOUT_S\n".utf8))
     exit(64)
