@@ -14,7 +14,7 @@ struct FetchedJob: Sendable {
     let duplicateOf: String?
 
     init?(_ reply: RedisValue) {
-        guard let fields = reply.strings, fields.count == 8 else { return nil }
+        guard let fields = reply.strings, fields.count == 9 else { return nil }
         id = fields[0]
         token = fields[1]
         attempt = Int(fields[2]) ?? 1
@@ -23,11 +23,14 @@ struct FetchedJob: Sendable {
         document = (try? JSONValue.parse(fields[5])) ?? .object([:])
         parent = fields[6].isEmpty ? nil : fields[6]
         duplicateOf = fields[7].isEmpty ? nil : fields[7]
+        childIDs = fields[8].split(separator: " ").map(String.init)
     }
+
+    /// Children given in the document and children an executor asked for, all completed.
+    let childIDs: [String]
 
     var args: [String: JSONValue] { document["args"]?.objectValue ?? [:] }
     var meta: JSONValue? { document["meta"] }
-    var childIDs: [String] { document["children"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
     var followUps: [JSONValue] { document["then"]?.arrayValue ?? [] }
 }
 

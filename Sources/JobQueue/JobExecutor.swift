@@ -14,9 +14,18 @@ public protocol JobExecutor: Sendable {
     var type: String { get }
     /// Throws `JobError.invalid(field, rule)` for the first broken rule; `field` is `args.NAME`.
     func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError)
-    /// Runs one attempt. Returns the result object; throws `JobError` (retryable or not);
-    /// any other error counts as retryable.
-    func execute(_ job: JobContext) async throws -> [String: JSONValue]
+    /// Runs one attempt. Returns the result, or children to run first; throws `JobError`
+    /// (retryable or not); any other error counts as retryable.
+    func execute(_ job: JobContext) async throws -> JobOutcome
+}
+
+/// How an attempt ended well.
+public enum JobOutcome: Sendable {
+    /// Done, with this result (merged into `then` follow-ups' args).
+    case completed([String: JSONValue])
+    /// Run these jobs first, as children (in parallel where workers allow, each with its own
+    /// retries and events); this job then runs again and sees their results in `childResults`.
+    case awaitChildren([JobDocument])
 }
 
 /// What an executor sees of the job it runs.

@@ -19,7 +19,7 @@ public struct NoopExecutor: JobExecutor {
         }
     }
 
-    public func execute(_ job: JobContext) async throws -> [String: JSONValue] {
+    public func execute(_ job: JobContext) async throws -> JobOutcome {
         if let sleepMs = job.args["sleepMs"]?.intValue, sleepMs > 0 {
             try await Task.sleep(for: .milliseconds(sleepMs))
         }
@@ -29,6 +29,6 @@ public struct NoopExecutor: JobExecutor {
         if let failTimes = job.args["failTimes"]?.intValue, job.attempt <= failTimes {
             throw JobError(code: "noop_failed", message: "attempt \(job.attempt) of the first \(failTimes) that fail", retryable: true)
         }
-        return ["attempt": .int(Int64(job.attempt))]
+        return .completed(["attempt": .int(Int64(job.attempt))])
     }
 }

@@ -35,6 +35,13 @@ extension Queue {
         return try await run(scripts.complete, arguments).integer == 1
     }
 
+    /// The job waits for these children, then runs again; false when the lease was lost.
+    func awaitChildren(_ job: FetchedJob, children: [[JobRecord]]) async throws(RedisError) -> Bool {
+        var arguments: [any RedisArgument] = [job.id, job.token, children.count]
+        for tree in children { arguments += JobRecord.treeArguments(tree) as [any RedisArgument] }
+        return try await run(scripts.awaitChildren, arguments).integer == 1
+    }
+
     func retry(_ job: FetchedJob, error: JobError, delay: Duration) async throws(RedisError) -> Bool {
         try await run(scripts.retry, [job.id, job.token, error.jsonText, delay.milliseconds]).integer == 1
     }

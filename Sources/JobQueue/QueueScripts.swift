@@ -3,7 +3,7 @@ import RedisClient
 
 /// The Lua scripts, one per state transition, each with common.lua in front of it.
 struct QueueScripts: Sendable {
-    let intake, accept, enqueue, fetch, complete, retry, fail, settleDuplicate: RedisScript
+    let intake, accept, enqueue, fetch, complete, retry, fail, settleDuplicate, awaitChildren: RedisScript
     let extendLeases, release, recoverStalled, recoverWorker, unregisterWorker, retryFailed, purgeFailed: RedisScript
 
     static let shared = QueueScripts()
@@ -15,7 +15,7 @@ struct QueueScripts: Sendable {
         }
         intake = script("intake"); accept = script("accept"); enqueue = script("enqueue"); fetch = script("fetch")
         complete = script("complete"); retry = script("retry"); fail = script("fail")
-        settleDuplicate = script("settleDuplicate"); extendLeases = script("extendLeases"); release = script("release")
+        settleDuplicate = script("settleDuplicate"); awaitChildren = script("awaitChildren"); extendLeases = script("extendLeases"); release = script("release")
         recoverStalled = script("recoverStalled"); recoverWorker = script("recoverWorker")
         unregisterWorker = script("unregisterWorker"); retryFailed = script("retryFailed"); purgeFailed = script("purgeFailed")
     }

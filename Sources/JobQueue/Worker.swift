@@ -163,7 +163,15 @@ public final class Worker: Service, Sendable {
         let outcome = await attempt(job)
         if Task.isCancelled && isStopping { return }  // released during a graceful stop
         switch outcome {
-        case .success(let result):
+        case .success(.awaitChildren(let children)) where !children.isEmpty:
+            let trees = children.map { JobRecord.tree(for: $0, parent: job.id) }
+            let waiting = await persist("await children") { () async throws(RedisError) in try await self.queue.awaitChildren(job, children: trees) }
+            if waiting == false { logger.warning("lease lost before its children were queued: another worker runs this job") }
+            logger.debug("waiting for \(children.count) child job(s)")
+        case .success(.awaitChildren):
+            logger.error("the executor asked for an empty set of children; completing with an empty result")
+            _ = await persist("complete") { () async throws(RedisError) in try await self.queue.complete(job, result: .object([:]), followUps: []) }
+        case .success(.completed(let result)):
             let followUps = FollowUps.trees(of: job, result: result)
             let done = await persist("complete") { () async throws(RedisError) in
                 try await self.queue.complete(job, result: .object(result), followUps: followUps)
@@ -182,7 +190,7 @@ public final class Worker: Service, Sendable {
         }
     }
 
-    private func attempt(_ job: FetchedJob) async -> Result<[String: JSONValue], JobError> {
+    private func attempt(_ job: FetchedJob) async -> Result<JobOutcome, JobError> {
         guard let executor = registry.executor(for: job.type) else {
             return .failure(JobError(code: .unknownType, message: "type: no executor for '\(job.type)' on this worker (known: \(registry.types.joined(separator: ", ")))",
                                      field: "type", retryable: false))

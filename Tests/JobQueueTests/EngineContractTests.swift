@@ -240,8 +240,8 @@ import TestSupport
         struct Collect: JobExecutor {
             let type = "collect"
             func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {}
-            func execute(_ job: JobContext) async throws -> [String: JSONValue] {
-                ["children": .object(job.childResults)]
+            func execute(_ job: JobContext) async throws -> JobOutcome {
+                .completed(["children": .object(job.childResults)])
             }
         }
         try await withRedisServer { server in
@@ -256,6 +256,35 @@ import TestSupport
                 let parent = try #require(try await queue.job("parent"))
                 #expect(parent.result?["children"]?["kid1"] == .object(["attempt": .int(1)]))
                 #expect(try await queue.job("kid1")?.parent == "parent")
+            }
+        }
+    }
+
+    @Test func anExecutorCanAskForChildrenAndRunsAgainWithTheirResults() async throws {
+        /// Fans out to `count` noop children, then sums their attempts.
+        struct FanOut: JobExecutor {
+            let type = "fan-out"
+            func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {}
+            func execute(_ job: JobContext) async throws -> JobOutcome {
+                if job.childResults.isEmpty {
+                    let count = job.args["count"]?.intValue ?? 0
+                    return .awaitChildren((0..<count).map { JobDocument(type: "noop", args: ["failTimes": .int($0 == 0 ? 1 : 0)], id: "\(job.id)-\($0)") })
+                }
+                let total = job.childResults.values.compactMap { $0["attempt"]?.intValue }.reduce(0, +)
+                return .completed(["children": .int(Int64(job.childResults.count)), "attempts": .int(total)])
+            }
+        }
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                try await push(queue, [#"{"type":"fan-out","args":{"count":3},"id":"fan"}"#])
+                let terminal = try await withWorker(queue, registry: JobRegistry([NoopExecutor(), FanOut()])) {
+                    try await queue.waitForTerminal(["fan", "fan-0", "fan-1", "fan-2"])
+                }
+                #expect(terminal["fan"]?.first?.fields["result"] == #"{"attempts":4,"children":3}"#)
+                let order = try await queue.allEvents().map { "\($0.jobID):\($0.event)" }
+                #expect(order.filter { $0 == "fan:active" }.count == 2)
+                #expect(order.firstIndex(of: "fan-0:completed")! < order.lastIndex(of: "fan:active")!)
+                #expect(try await queue.job("fan-1")?.parent == "fan")
             }
         }
     }
@@ -465,11 +494,11 @@ struct FailOnce: JobExecutor {
     let type = "fail-once"
     static let seen = Mutex<Set<String>>([])
     func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {}
-    func execute(_ job: JobContext) async throws -> [String: JSONValue] {
+    func execute(_ job: JobContext) async throws -> JobOutcome {
         if Self.seen.withLock({ $0.insert(job.id).inserted }) {
             throw JobError(code: "first_time", message: "fails the first time", retryable: true)
         }
-        return [:]
+        return .completed([:])
     }
 }
 

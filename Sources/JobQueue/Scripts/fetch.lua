@@ -1,6 +1,6 @@
 -- Promotes due delayed jobs, then leases up to ARGV[5] waiting jobs to worker ARGV[7]
 -- for ARGV[6] ms. Returns {next delayed due time or -1, job...}; each job is
--- {id, token, attempt, maxAttempts, type, doc, parent, duplicateOf}.
+-- {id, token, attempt, maxAttempts, type, doc, parent, duplicateOf, children}.
 local wanted, leaseMs, worker = tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.delayed, '-inf', now, 'LIMIT', 0, 1000)) do
   redis.call('ZREM', K.delayed, id)
@@ -25,7 +25,7 @@ while taken < wanted do
       emit('active', id, {'worker', worker})
     end
     out[#out + 1] = {id, token, hget(K.attempts, id), hget(K.maxAttempts, id) or '1', hget(K.types, id) or '',
-      hget(K.docs, id) or '{}', hget(K.parents, id) or '', duplicateOf or ''}
+      hget(K.docs, id) or '{}', hget(K.parents, id) or '', duplicateOf or '', hget(K.children, id) or ''}
   end
 end
 if redis.call('LLEN', K.waiting) > 0 then wake() end
