@@ -2,8 +2,8 @@
 import PackageDescription
 
 // Layers (each imports only what is above it):
-//   CHiredis → RedisClient → JobQueue ─┐
-//   CCurl → HTTPTransport, OVHModels → OVHClient ─┴→ connectq
+//   CHiredis → RedisClient → JobQueue ─────────────────┐
+//   CCurl → HTTPTransport, OVHModels → OVHClient ──────┴→ ConnectJobs → connectq
 //   OVHModels → OVHSimulator → ovh-simulator
 let package = Package(
     name: "connectq",
@@ -63,9 +63,15 @@ let package = Package(
             ],
             resources: [.copy("Scripts")]
         ),
+        .target(
+            name: "ConnectJobs",
+            dependencies: ["JobQueue", "OVHClient", "OVHModels"]
+        ),
         .executableTarget(
             name: "connectq",
             dependencies: [
+                "ConnectJobs",
+                "OVHClient",
                 "JobQueue",
                 "RedisClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -99,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JobQueue", "RedisClient", "TestSupport"]
+            dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator"]
         ),
     ],
     swiftLanguageModes: [.v6]

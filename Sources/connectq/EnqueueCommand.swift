@@ -14,7 +14,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     var files: [String]
 
     func run() async throws {
-        let registry = JobTypes.registry(diagnostic: true)
+        let registry = JobTypes.registry(diagnostic: true, client: nil)
         var documents: [JobDocument] = []
         var problems: [String] = []
         for file in files {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import JobQueue
+import OVHClient
 import Logging
 import ServiceLifecycle
 
@@ -34,6 +35,15 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @Option(help: "Length the events stream is trimmed to (approximately).")
     var eventsMaxLength = 100_000
+
+    @Option(help: "An ovh.conf file (the official clients' format); OVH_* variables win over it.")
+    var ovhConfig: String?
+
+    @Option(help: "First poll and poll interval of OVH tasks (default: Terraform's 30s/5s for OCC, 10s/3s for vRack tasks).")
+    var ovhTaskPoll: DurationArgument?
+
+    @Option(help: "Cap on OVH API calls per second from this process.")
+    var ovhRateLimit: Double?
 
     @Flag(help: "Also run the diagnostic job type 'noop'.")
     var diagnosticJobs = false
@@ -70,12 +80,35 @@ struct WorkerCommand: AsyncParsableCommand {
         options.lease = lease.duration
         options.maxStalls = maxStalls
         options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
-        let worker = Worker(queue: queue, registry: JobTypes.registry(diagnostic: diagnosticJobs), options: options, logger: logger)
+        let client = try ovhClient(logger: logger)
+        defer { client?.shutdown() }
+        let worker = Worker(queue: queue, registry: JobTypes.registry(diagnostic: diagnosticJobs, client: client), options: options, logger: logger)
         logger.info("connecting", metadata: ["redis": "\(queue.redis.url)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: worker)],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger))
         try await group.run()
+    }
+
+    /// The OVH client from OVH_* variables or --ovh-config. Without credentials only a
+    /// diagnostic worker may start; its OVH jobs then fail with `not_configured`.
+    private func ovhClient(logger: Logger) throws -> OVHClient? {
+        let credentials: OVHCredentials
+        do {
+            credentials = try OVHCredentials.load(configFile: ovhConfig)
+        } catch {
+            guard diagnosticJobs else { throw ValidationError("\(error)") }
+            logger.warning("no OVH credentials: OVH job types will fail with not_configured (\(error))")
+            return nil
+        }
+        var options = OVHClientOptions()
+        if let poll = ovhTaskPoll?.duration {
+            options.occTasks = TaskWaitOptions(initialDelay: poll, interval: poll, timeout: options.occTasks.timeout)
+            options.vrackTasks = TaskWaitOptions(initialDelay: poll, interval: poll, timeout: options.vrackTasks.timeout)
+        }
+        options.maxCallsPerSecond = ovhRateLimit
+        logger.info("OVH API", metadata: ["endpoint": "\(credentials.endpoint)", "applicationKey": "\(credentials.applicationKey)"])
+        return OVHClient(credentials: credentials, options: options)
     }
 }

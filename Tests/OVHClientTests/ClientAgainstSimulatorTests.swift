@@ -341,7 +341,7 @@ import TestSupport
             let client = try simulator.client { $0.maxAttempts = 1 }
             let lost = await apiError { _ = try await client.attach("unknown", to: "pn-10001") }
             #expect(lost?.kind == .network || lost?.status == 404)
-            let services = try await withSimulatorState(simulator)
+            let services = try await simulator.serviceNames()
             let attach = await apiError { _ = try await client.attach(services[0], to: "pn-10001") }
             #expect(attach?.kind == .network && attach?.isRetryable == true)
             let state = try await simulator.state()
@@ -375,12 +375,6 @@ import TestSupport
             #expect(unsigned.status == 403 && unsigned.header("X-Ovh-QueryID") != nil && unsigned.bodyText.contains("errorCode"))
         }
     }
-}
-
-/// The service ids, read through the unsigned inspection endpoint (no faults there).
-func withSimulatorState(_ simulator: SimulatorHandle) async throws -> [String] {
-    let state = try await simulator.state()
-    return (state["services"] as? [[String: Any]])?.compactMap { ($0["service"] as? [String: Any])?["uuid"] as? String } ?? []
 }
 
 final class Drift: @unchecked Sendable {

@@ -20,6 +20,12 @@ public struct SimulatorHandle: Sendable {
         return (try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any]) ?? [:]
     }
 
+    /// The seeded service ids, through the unsigned inspection endpoint (no faults there).
+    public func serviceNames() async throws -> [String] {
+        let state = try await state()
+        return (state["services"] as? [[String: Any]])?.compactMap { ($0["service"] as? [String: Any])?["uuid"] as? String } ?? []
+    }
+
     /// A client with the simulator's credentials and fast task polling.
     public func client(configure: (inout OVHClientOptions) -> Void = { _ in }) throws -> OVHClient {
         var options = OVHClientOptions()
