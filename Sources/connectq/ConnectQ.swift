@@ -6,5 +6,5 @@ struct ConnectQ: AsyncParsableCommand {
         commandName: "connectq",
         abstract: "A Redis job queue that provisions OVHcloud Connect.",
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
-                      FailedCommand.self, StatsCommand.self])
+                      FailedCommand.self, StatsCommand.self, ReportCommand.self])
 }

@@ -7,6 +7,7 @@ enum EventLine {
         let ms = Double(event.streamID.split(separator: "-").first.flatMap { Int64($0) } ?? 0) / 1000
         let time = Date(timeIntervalSince1970: ms).formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute().second().secondFraction(.fractional(3)))
         var parts = [time, pad(event.event, 9), pad(event.jobID, 24), pad(event.fields["type"] ?? "", 14), "attempt \(event.fields["attempt"] ?? "0")"]
+        if let meta = event.fields["meta"] { parts.append(meta) }
         if let parent = event.fields["parent"] { parts.append("parent \(parent)") }
         if let duration = event.fields["durationMs"] { parts.append("\(duration) ms") }
         if let delay = event.fields["delayMs"] { parts.append("retry in \(delay) ms") }

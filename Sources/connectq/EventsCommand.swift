@@ -17,7 +17,11 @@ struct EventsCommand: AsyncParsableCommand {
     @Flag(help: "One readable line per event instead of JSON.")
     var pretty = false
 
+    @Flag(help: "Only outcomes: retrying, completed and failed events.")
+    var outcomes = false
+
     private func show(_ event: QueueEvent) {
+        if outcomes && !(event.isTerminal || event.event == "retrying") { return }
         print(pretty ? EventLine.text(event) : event.jsonLine)
         // Each event must reach a pipe as it happens, not when a buffer fills.
         fflush(nil)
