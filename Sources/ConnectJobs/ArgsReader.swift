@@ -3,8 +3,8 @@ import JobQueue
 import OVHModels
 
 /// Reads a job's `args` field by field, throwing `JobError.invalid(field, rule)` for the first
-/// broken rule. In `.followUp` mode a missing required field is allowed: a parent's result
-/// will fill it in (`then`).
+/// broken rule. In `.followUp` mode a missing field that a parent's result can supply
+/// (`flowFields`) is allowed: `then` fills it in.
 struct ArgsReader {
     let args: [String: JSONValue]
     let mode: ValidationMode
@@ -20,7 +20,7 @@ struct ArgsReader {
 
     /// Nothing to read: an error when the field is required and must be there now.
     private func missing<T>(_ key: String, required: Bool) throws(JobError) -> T? {
-        if required && mode == .complete { throw .invalid("args.\(key)", "is required") }
+        if required && (mode == .complete || !Self.flowFields.contains(key)) { throw .invalid("args.\(key)", "is required") }
         return nil
     }
 

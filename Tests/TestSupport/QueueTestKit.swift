@@ -92,6 +92,9 @@ extension WorkerOptions {
     }
 }
 
+/// The repository's top folder.
+public let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
 /// The `connectq` executable built beside the tests (or `CONNECTQ_BIN`).
 public func connectqBinary() throws -> String {
     if let path = ProcessInfo.processInfo.environment["CONNECTQ_BIN"] { return path }
@@ -127,6 +130,11 @@ public struct CommandOutput: Sendable {
 
 /// Runs `connectq ARGS…` to completion; `input` goes to its standard input.
 public func runConnectq(_ arguments: [String], input: String? = nil) async throws -> CommandOutput {
+    try await runProgram([try connectqBinary()] + arguments, input: input)
+}
+
+/// Runs a program to completion; `input` goes to its standard input.
+public func runProgram(_ arguments: [String], input: String? = nil) async throws -> CommandOutput {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("connectq-cli-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: directory) }
@@ -136,7 +144,7 @@ public func runConnectq(_ arguments: [String], input: String? = nil) async throw
         inputPath = directory.appendingPathComponent("in").path
         try input.write(toFile: inputPath!, atomically: true, encoding: .utf8)
     }
-    let process = try ChildProcess([try connectqBinary()] + arguments, outputPath: out, errorPath: err, inputPath: inputPath)
+    let process = try ChildProcess(arguments, outputPath: out, errorPath: err, inputPath: inputPath)
     let status = try await process.wait(timeout: .seconds(60))
     return CommandOutput(status: status, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
