@@ -153,6 +153,38 @@ import TestSupport
         }
     }
 
+    @Test func aWorkerKilledWhileWaitingForAnOVHTaskLeavesNoDuplicate() async throws {
+        try await withSimulator({ $0.taskDuration = .milliseconds(1500) }) { simulator in
+            let services = try await simulator.serviceNames()
+            try await withRedisServer { server in
+                try await withQueue(server, name: "kill-ovh") { queue in
+                    let environment = ["OVH_ENDPOINT": simulator.baseURL, "OVH_APPLICATION_KEY": TestCredentials.applicationKey,
+                                       "OVH_APPLICATION_SECRET": TestCredentials.applicationSecret, "OVH_CONSUMER_KEY": TestCredentials.consumerKey]
+                    let arguments = ["--lease", "1s", "--ovh-task-poll", "50ms", "--retry-base", "50ms"]
+                    let doomed = try WorkerProcess(redis: server, queue: "kill-ovh", arguments: arguments, environment: environment)
+                    try await queue.push(raw: Self.l3Service("k", services[0], vrack: "pn-10001", extra: Self.bgp))
+                    // Kill it while create-pop waits for its task: the PoP exists, the job is not done.
+                    try await eventually("create-pop running", timeout: .seconds(30)) { try await queue.state(of: "k-pop") == "active" }
+                    try await Task.sleep(for: .milliseconds(300))
+                    doomed.process.signal(SIGKILL)
+                    try await doomed.process.wait()
+                    let survivor = try WorkerProcess(redis: server, queue: "kill-ovh", arguments: arguments, environment: environment)
+                    defer { survivor.process.signal(SIGKILL); survivor.process.waitBlocking() }
+                    let ids = ["k", "k-pop", "k-dc", "k-extra"]
+                    let terminal = try await queue.waitForTerminal(ids, timeout: .seconds(90))
+                    let completedOnce = ids.allSatisfy { terminal[$0]?.count == 1 && terminal[$0]?.first?.event == "completed" }
+                    #expect(completedOnce)
+                    let stalled = try await queue.allEvents().filter { $0.jobID == "k-pop" && $0.error?.code == .stalled }.count
+                    #expect(stalled == 1)
+                    let counts = try await stateCounts(simulator)
+                    #expect(counts.pops == 1 && counts.datacenters == 1 && counts.extras == 1)
+                    #expect(!doomed.log.contains(TestCredentials.applicationSecret) && !doomed.log.contains(TestCredentials.consumerKey))
+                    #expect(!survivor.log.contains(TestCredentials.applicationSecret) && !survivor.log.contains(TestCredentials.consumerKey))
+                }
+            }
+        }
+    }
+
     @Test func deleteTreeAfterAPartialTearDownAndWithASharedDatacenter() async throws {
         try await withStack(simulator: { $0.services = 2 }) { queue, simulator, client, services in
             // Two OCCs in one vRack: the second inherits the first's DC config.

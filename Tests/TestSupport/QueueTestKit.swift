@@ -112,10 +112,12 @@ public final class WorkerProcess: Sendable {
     public let process: ChildProcess
     public let logPath: String
 
-    public init(redis: RedisServer, queue: String, arguments: [String] = []) throws {
+    /// `environment` is added to this process's (OVH_* variables, say).
+    public init(redis: RedisServer, queue: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
         logPath = redis.directory.appendingPathComponent("worker-\(UUID().uuidString.prefix(8)).log").path
         process = try ChildProcess([try connectqBinary(), "worker", "--redis", redis.urlString, "--queue", queue,
-                                    "--diagnostic-jobs", "--log-level", "debug"] + arguments, outputPath: logPath)
+                                    "--diagnostic-jobs", "--log-level", "debug"] + arguments,
+                                   environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, outputPath: logPath)
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
