@@ -58,11 +58,9 @@ public struct AddDatacenter: JobExecutor {
             try await client.settle(same.status, function: .addDatacenterConfiguration, resourceId: same.id, of: sn, what: "datacenter configuration \(same.id)")
             return .completed(result(sn, popId, same.id))
         }
-        let task = try await ovh { () async throws(OVHError) in try await client.createDatacenterConfig(wanted, on: sn, popId: popId) }
-        guard let id = task.resourceId else { throw JobError(code: "ovh_unexpected_answer", message: "the creation task has no resourceId", retryable: false) }
-        _ = try await ovh { () async throws(OVHError) in try await client.waitForTask(task, of: sn) }
-        let config = try await ovh { () async throws(OVHError) in try await client.datacenterConfig(id, of: sn, popId: popId) }
-        guard config.status == .active else { throw JobError(code: "not_active", message: "datacenter configuration \(id) is \(config.status) after its task", retryable: true) }
+        let id = try await client.createAndWait("datacenter configuration", of: sn,
+            create: { () async throws(OVHError) in try await client.createDatacenterConfig(wanted, on: sn, popId: popId) },
+            status: { (created: Int64) async throws(OVHError) in try await client.datacenterConfig(created, of: sn, popId: popId).status })
         return .completed(result(sn, popId, id))
     }
 

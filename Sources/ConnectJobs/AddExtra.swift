@@ -84,11 +84,9 @@ public struct AddExtra: JobExecutor {
         if let other = existing.first(where: { $0.type != wanted.type }) {
             throw JobError.invalid("args.type", "datacenter configuration \(configId) already has a \(other.type) extra (\(other.id)): a static route and a BGP session cannot coexist")
         }
-        let task = try await ovh { () async throws(OVHError) in try await client.createExtraConfig(wanted, on: sn, popId: popId, datacenterConfigId: configId) }
-        guard let id = task.resourceId else { throw JobError(code: "ovh_unexpected_answer", message: "the creation task has no resourceId", retryable: false) }
-        _ = try await ovh { () async throws(OVHError) in try await client.waitForTask(task, of: sn) }
-        let extra = try await ovh { () async throws(OVHError) in try await client.extraConfig(id, of: sn, popId: popId, datacenterConfigId: configId) }
-        guard extra.status == .active else { throw JobError(code: "not_active", message: "extra \(id) is \(extra.status) after its task", retryable: true) }
+        let id = try await client.createAndWait("extra", of: sn,
+            create: { () async throws(OVHError) in try await client.createExtraConfig(wanted, on: sn, popId: popId, datacenterConfigId: configId) },
+            status: { (created: Int64) async throws(OVHError) in try await client.extraConfig(created, of: sn, popId: popId, datacenterConfigId: configId).status })
         return .completed(result(args, id))
     }
 

@@ -65,11 +65,9 @@ public struct CreatePop: JobExecutor {
         if let other = existing.first(where: { $0.type != wanted.type }) {
             throw JobError.conflict("args.type", "service \(sn) is configured in \(other.type) (PoP configuration \(other.id)); L2 and L3 cannot be mixed")
         }
-        let task = try await ovh { () async throws(OVHError) in try await client.createPopConfig(wanted, on: sn) }
-        guard let popId = task.resourceId else { throw JobError(code: "ovh_unexpected_answer", message: "the creation task has no resourceId", retryable: false) }
-        _ = try await ovh { () async throws(OVHError) in try await client.waitForTask(task, of: sn) }
-        let pop = try await ovh { () async throws(OVHError) in try await client.popConfig(popId, of: sn) }
-        guard pop.status == .active else { throw JobError(code: "not_active", message: "PoP configuration \(popId) is \(pop.status) after its task", retryable: true) }
+        let popId = try await client.createAndWait("PoP configuration", of: sn,
+            create: { () async throws(OVHError) in try await client.createPopConfig(wanted, on: sn) },
+            status: { (created: Int64) async throws(OVHError) in try await client.popConfig(created, of: sn).status })
         return .completed(result(sn, popId))
     }
 

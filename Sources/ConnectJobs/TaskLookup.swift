@@ -30,6 +30,20 @@ extension OVHClient {
         }
     }
 
+    /// Creates through `create`, waits for its task, and returns the new object's id once
+    /// `read` shows it `active`.
+    func createAndWait(_ what: String, of serviceName: String, create: () async throws(OVHError) -> OCCTask,
+                       status: (Int64) async throws(OVHError) -> ConfigStatus) async throws(JobError) -> Int64 {
+        let task = try await ovh(create)
+        guard let id = task.resourceId else {
+            throw JobError(code: "ovh_unexpected_answer", message: "the task creating the \(what) has no resourceId", retryable: false)
+        }
+        _ = try await ovh { () async throws(OVHError) in try await waitForTask(task, of: serviceName) }
+        let current = try await ovh { () async throws(OVHError) in try await status(id) }
+        guard current == .active else { throw JobError(code: "not_active", message: "\(what) \(id) is \(current) after its task", retryable: true) }
+        return id
+    }
+
     /// Deletes through `delete` and waits for its task. A resource already gone counts as
     /// deleted; one already being deleted is waited for.
     func deleteAndWait(_ function: TaskFunction, resourceId: Int64, of serviceName: String,
