@@ -134,6 +134,22 @@ import TestSupport
         }
     }
 
+    @Test func l2RulesAreCheckedAgainstTheLivePoP() async throws {
+        try await withStack { queue, _, _, services in
+            let l2Service = #"{"type":"link-vrack","id":"l2only","args":{"serviceName":"\#(services[0])","vrack":"pn-10001"},"then":[{"type":"create-pop","id":"l2only-pop","args":{"type":"l2"},"then":[{"type":"add-datacenter","id":"l2only-dc","args":{"datacenterId":1}}]}]}"#
+            try await queue.push(raw: l2Service)
+            try await queue.waitForTerminal(["l2only-dc"], timeout: .seconds(60))
+            let ids = try #require(try await queue.job("l2only-dc")?.result)
+            let base = #""serviceName":"\#(services[0])","popId":\#(ids["popId"]!.jsonText)"#
+            try await queue.push(raw: #"{"type":"add-datacenter","id":"l3-on-l2","args":{\#(base),"datacenterId":2,"ovhBgpArea":65003,"subnet":"10.2.0.0/28"}}"#)
+            try await queue.push(raw: #"{"type":"add-extra","id":"extra-on-l2","args":{\#(base),"datacenterConfigId":\#(ids["datacenterConfigId"]!.jsonText),"type":"bgp","bgpNeighborArea":65010,"bgpNeighborIp":"10.0.0.5"}}"#)
+            let terminal = try await queue.waitForTerminal(["l3-on-l2", "extra-on-l2"], timeout: .seconds(60))
+            #expect(terminal["l3-on-l2"]?.first?.error?.field == "args.subnet")
+            #expect(terminal["extra-on-l2"]?.first?.error?.field == "args.popId")
+            #expect(terminal["l3-on-l2"]?.first?.error?.retryable == false && terminal["extra-on-l2"]?.first?.error?.retryable == false)
+        }
+    }
+
     @Test func lostResponsesNeverCreateASecondObject() async throws {
         try await withStack(simulator: { $0.services = 4; $0.lostResponseRate = 0.5 }) { queue, simulator, _, services in
             // Services 0, 1 and 3 have one interface each (every third has two).
