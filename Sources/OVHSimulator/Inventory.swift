@@ -26,7 +26,7 @@ extension InventoryState {
     /// Applies every task whose time is up, oldest end first.
     mutating func advance(to now: ContinuousClock.Instant) {
         for id in tasks.values.filter({ !$0.applied && $0.end <= now }).sorted(by: { $0.end < $1.end }).map(\.id) {
-            apply(tasks[id]!.effect)
+            if tasks[id]!.fails { undo(tasks[id]!.effect) } else { apply(tasks[id]!.effect) }
             tasks[id]!.applied = true
         }
         for id in vrackTasks.values.filter({ !$0.applied && $0.end <= now }).map(\.id) {
@@ -55,6 +55,20 @@ extension InventoryState {
         }
     }
 
+    /// A task that ended in `error`: a create leaves nothing, a delete leaves the object as it was.
+    private mutating func undo(_ effect: Effect) {
+        switch effect {
+        case .activatePop(let id): pops[id] = nil
+        case .activateDatacenter(let id): datacenterConfigs[id] = nil
+        case .activateExtra(let id): extras[id] = nil
+        case .deletePop(let id):
+            pops[id]?.status = .active
+            for config in datacenterConfigs.values where config.status == .toDelete { datacenterConfigs[config.id]?.status = .active }
+        case .leaveDatacenter(let id, _): datacenterConfigs[id]?.status = .active
+        case .deleteExtra(let id): extras[id]?.status = .active
+        }
+    }
+
     /// A service stops using a DC config; the config and its extras go with its last user.
     private mutating func leave(datacenterConfig id: Int64, service: String) {
         guard var config = datacenterConfigs[id] else { return }
@@ -75,8 +89,9 @@ extension InventoryState {
         let start = max(now, queueFreeAt[service] ?? now)
         let end = start + work
         queueFreeAt[service] = end
+        let fails = taskErrorRate > 0 && Double.random(in: 0..<1, using: &random) < taskErrorRate
         tasks[nextTaskID] = TaskRecord(id: nextTaskID, service: service, function: function, resourceId: resourceId,
-                                       created: now, start: start, end: end, effect: effect)
+                                       created: now, start: start, end: end, effect: effect, fails: fails)
         return occTask(nextTaskID, now: now)!
     }
 
@@ -95,7 +110,8 @@ extension InventoryState {
     /// `todo` while queued and for the first quarter of its run, then `doing`, then `done`.
     func occTask(_ id: Int64, now: ContinuousClock.Instant) -> OCCTask? {
         guard let task = tasks[id] else { return nil }
-        return OCCTask(id: id, function: task.function, resourceId: task.resourceId, status: Self.status(start: task.start, end: task.end, now: now))
+        let status = Self.status(start: task.start, end: task.end, now: now)
+        return OCCTask(id: id, function: task.function, resourceId: task.resourceId, status: status == .done && task.fails ? .error : status)
     }
 
     /// vRack tasks vanish once done.

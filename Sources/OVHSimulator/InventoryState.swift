@@ -59,6 +59,7 @@ struct InventoryState {
         var start: ContinuousClock.Instant
         var end: ContinuousClock.Instant
         var effect: Effect
+        var fails = false
         var applied = false
     }
 
@@ -87,12 +88,16 @@ struct InventoryState {
     var nextTaskID: Int64 = 50_000
     /// The moment each service's (or vRack's) task queue is free again: tasks run one at a time, in order.
     var queueFreeAt: [String: ContinuousClock.Instant] = [:]
+    var taskErrorRate = 0.0
+    var random = SeededRandom(seed: 0)
 
     mutating func newID() -> Int64 { nextID += 1; return nextID }
 
     static func seeded(_ options: SimulatorOptions) -> InventoryState {
         var random = SeededRandom(seed: options.seed)
         var state = InventoryState()
+        state.taskErrorRate = options.taskErrorRate
+        state.random = SeededRandom(seed: options.seed ^ 0x7A5C)
         let pops = ["par-gsw", "rbx-rb", "fra-fr5", "lon-th2", "ams-ams1", "waw-waw1"]
         var interfaceID: Int64 = 100
         for index in 0..<options.services {

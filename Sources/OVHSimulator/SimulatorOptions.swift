@@ -16,6 +16,8 @@ public struct SimulatorOptions: Sendable {
     /// Share of signed calls whose action is carried out but whose answer is lost.
     public var lostResponseRate = 0.0
     public var latency: Duration = .zero
+    /// Share of OCC tasks that end in `error`: a create leaves nothing, a delete leaves the object active.
+    public var taskErrorRate = 0.0
     /// Serve the unsigned `GET /_simulator/state`.
     public var inspect = false
     /// Largest accepted gap between X-Ovh-Timestamp and the simulator's clock.

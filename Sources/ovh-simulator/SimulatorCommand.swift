@@ -19,6 +19,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Share of calls answered 500/502/503 or 429, 0 to 1.") var faultRate = 0.0
     @Option(help: "Share of calls carried out whose answer is lost, 0 to 1.") var lostResponseRate = 0.0
     @Option(help: "Added to every call (e.g. 20ms).") var latency = "0ms"
+    @Option(help: "Share of OCC tasks that end in error, 0 to 1.") var taskErrorRate = 0.0
     @Flag(help: "Serve GET /_simulator/state (unsigned).") var inspect = false
     @Option(help: "Application key (default: OVH_APPLICATION_KEY).") var applicationKey: String?
     @Option(help: "Application secret (default: OVH_APPLICATION_SECRET).") var applicationSecret: String?
@@ -27,6 +28,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate: must be from 0 to 1") }
         guard (0...1).contains(lostResponseRate) else { throw ValidationError("--lost-response-rate: must be from 0 to 1") }
+        guard (0...1).contains(taskErrorRate) else { throw ValidationError("--task-error-rate: must be from 0 to 1") }
         guard (0...10_000).contains(services) else { throw ValidationError("--services: must be from 0 to 10000") }
         guard parseDuration(taskDuration) != nil else { throw ValidationError("--task-duration: a duration such as 200ms or 2s") }
         guard parseDuration(latency) != nil else { throw ValidationError("--latency: a duration such as 20ms") }
@@ -54,6 +56,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.lostResponseRate = lostResponseRate
         options.latency = parseDuration(latency)!
         options.inspect = inspect
+        options.taskErrorRate = taskErrorRate
         print("ovh-simulator on http://\(host):\(port)/1.0 (\(services) services, task duration \(taskDuration), seed \(seed))")
         try await Simulator(options: options).application().runService()
     }

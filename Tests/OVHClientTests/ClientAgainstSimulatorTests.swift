@@ -282,6 +282,17 @@ import TestSupport
         }
     }
 
+    @Test func aTaskEndingInErrorFailsTheWait() async throws {
+        try await withSimulator({ $0.taskErrorRate = 1 }) { simulator in
+            let client = try simulator.client()
+            let (service, _) = try await attached(client)
+            let task = try await client.createPopConfig(.init(interfaceId: try await client.interfaces(of: service)[0], type: .l2), on: service)
+            let failure = await apiError { _ = try await client.waitForTask(task, of: service) }
+            #expect(failure?.kind == .task && failure?.message.contains("ended in status error") == true && failure?.isRetryable == false)
+            #expect(try await client.popConfigs(of: service).isEmpty)
+        }
+    }
+
     @Test func badCredentialsGetTheAuthenticationErrors() async throws {
         try await withSimulator { simulator in
             let good = try simulator.client()
