@@ -28,11 +28,23 @@ extension Queue {
         return Fetched(jobs: items.dropFirst().compactMap(FetchedJob.init), nextDueMs: nextDue)
     }
 
-    /// False when the lease was lost (another worker took the job over): nothing changed.
-    func complete(_ job: FetchedJob, result: JSONValue, followUps: [[JobRecord]]) async throws(RedisError) -> Bool {
-        var arguments: [any RedisArgument] = [job.id, job.token, result.jsonText, followUps.count]
-        for tree in followUps { arguments += JobRecord.treeArguments(tree) as [any RedisArgument] }
-        return try await run(scripts.complete, arguments).integer == 1
+    /// One finished job for `complete`.
+    struct Completion: Sendable {
+        var job: FetchedJob
+        var result: JSONValue
+        var followUps: [[JobRecord]]
+    }
+
+    /// Completes the jobs in one script call; per job, false when its lease was lost
+    /// (another worker took it over) and nothing changed for it.
+    func complete(_ completions: [Completion]) async throws(RedisError) -> [Bool] {
+        var arguments: [any RedisArgument] = [completions.count]
+        for completion in completions {
+            arguments += [completion.job.id, completion.job.token, completion.result.jsonText, completion.followUps.count] as [any RedisArgument]
+            for tree in completion.followUps { arguments += JobRecord.treeArguments(tree) as [any RedisArgument] }
+        }
+        let outcome = try await run(scripts.complete, arguments).array ?? []
+        return completions.indices.map { $0 < outcome.count && outcome[$0].integer == 1 }
     }
 
     /// The job waits for these children, then runs again; false when the lease was lost.

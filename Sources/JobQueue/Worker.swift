@@ -15,9 +15,12 @@ public final class Worker: Service, Sendable {
 
     private struct State {
         var stopping = false
+        /// Past this, state changes stop retrying: a stop must end even with Redis gone.
+        var giveUpAt: ContinuousClock.Instant?
         var running: [String: String] = [:]  // job id → lease token
     }
     private let state = Mutex(State())
+    private let completions: CompletionBatcher
     private let slotFreed: AsyncStream<Void>
     private let slotFreedContinuation: AsyncStream<Void>.Continuation
 
@@ -29,6 +32,7 @@ public final class Worker: Service, Sendable {
         logger[metadataKey: "worker"] = .string(options.workerID)
         logger[metadataKey: "queue"] = .string(queue.keys.queue)
         self.logger = logger
+        self.completions = CompletionBatcher(queue: queue)
         (slotFreed, slotFreedContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -55,7 +59,11 @@ public final class Worker: Service, Sendable {
     }
 
     private func stop() {
-        state.withLock { $0.stopping = true }
+        let giveUpAt = ContinuousClock.now + options.grace + .seconds(5)
+        state.withLock { state in
+            state.stopping = true
+            state.giveUpAt = state.giveUpAt ?? giveUpAt
+        }
         slotFreedContinuation.yield()
     }
 
@@ -170,11 +178,13 @@ public final class Worker: Service, Sendable {
             logger.debug("waiting for \(children.count) child job(s)")
         case .success(.awaitChildren):
             logger.error("the executor asked for an empty set of children; completing with an empty result")
-            _ = await persist("complete") { () async throws(RedisError) in try await self.queue.complete(job, result: .object([:]), followUps: []) }
+            _ = await persist("complete") { () async throws(RedisError) in
+                try await self.completions.complete(Queue.Completion(job: job, result: .object([:]), followUps: []))
+            }
         case .success(.completed(let result)):
             let followUps = FollowUps.trees(of: job, result: result)
             let done = await persist("complete") { () async throws(RedisError) in
-                try await self.queue.complete(job, result: .object(result), followUps: followUps)
+                try await self.completions.complete(Queue.Completion(job: job, result: .object(result), followUps: followUps))
             }
             if done == false { logger.warning("lease lost before completion: another worker runs this job") }
             logger.debug("completed", metadata: ["attempt": "\(job.attempt)"])
@@ -251,8 +261,13 @@ public final class Worker: Service, Sendable {
             do {
                 return try await body()
             } catch where error.isTransient {
-                logger.warning("\(what): \(error); trying again")
                 if Task.isCancelled { return nil }
+                if let giveUpAt = state.withLock({ $0.giveUpAt }), ContinuousClock.now > giveUpAt {
+                    // The leases will expire and the sweep of another worker takes over.
+                    logger.error("\(what): \(error); giving up, stopping")
+                    return nil
+                }
+                logger.warning("\(what): \(error); trying again")
                 await backoff.pause()
             } catch {
                 logger.error("\(what): \(error)")

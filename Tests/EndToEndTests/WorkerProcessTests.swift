@@ -60,6 +60,22 @@ import TestSupport
         }
     }
 
+    @Test func sigtermStopsTheWorkerEvenWhenRedisIsGone() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, name: "gone") { queue in
+                let worker = try WorkerProcess(redis: server, queue: "gone", arguments: ["--grace", "1s"])
+                try await queue.push(raw: #"{"type":"noop","args":{"sleepMs":30000},"id":"stuck"}"#)
+                try await eventually("running") { try await queue.state(of: "stuck") == "active" }
+                server.stop()
+                worker.process.signal(SIGTERM)
+                // Grace (1 s), then at most 5 s of trying to put the job back, then exit.
+                let status = try await worker.process.wait(timeout: .seconds(30))
+                #expect(status == 0)
+                #expect(worker.log.contains("giving up"))
+            }
+        }
+    }
+
     @Test func aWorkerProcessRidesOutARedisRestart() async throws {
         try await withRedisServer(appendOnly: true) { server in
             try await withQueue(server, name: "restart") { queue in

@@ -1,7 +1,20 @@
--- Completes job ARGV[5] held with lease token ARGV[6] with result ARGV[7], and in the same
--- step enqueues its follow-up trees (ARGV[8] = count, then fallbackId n records...).
-local id, token = ARGV[5], ARGV[6]
-if not holdsLease(id, token) then return 0 end
-completeJob(id, ARGV[7], {})
-insertTrees(9, tonumber(ARGV[8]), nil)
-return 1
+-- Completes ARGV[5] jobs in one step (group commit), each given as: id, lease token,
+-- result, follow-up tree count, then its follow-up trees (fallbackId n records...),
+-- which are enqueued in the same step. Returns one 1 (done) or 0 (lease lost) per job.
+local jobs = tonumber(ARGV[5])
+local at = 6
+local outcome = {}
+for j = 1, jobs do
+  local id, token, result, trees = ARGV[at], ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
+  local after = at + 4
+  for _ = 1, trees do after = after + 2 + tonumber(ARGV[after + 1]) * RECORD end
+  if holdsLease(id, token) then
+    completeJob(id, result, {})
+    insertTrees(at + 4, trees, nil)
+    outcome[j] = 1
+  else
+    outcome[j] = 0
+  end
+  at = after
+end
+return outcome
