@@ -5,7 +5,8 @@ import RedisClient
 
 // Measurement helper for ops/bench/* (not an operator tool):
 //   connectq-bench push  REDIS_URL QUEUE COUNT   pushes COUNT noop jobs as producers do (LPUSH)
-//   connectq-bench drain REDIS_URL QUEUE TIMEOUT_S   waits until the queue is idle
+//   connectq-bench drain REDIS_URL QUEUE TIMEOUT_S   waits until the queue is idle; `span` is the
+//                                                    time from its first event to its last
 //   connectq-bench http  URL COUNT IN_FLIGHT   GETs URL COUNT times, IN_FLIGHT at once, on one transport
 // Each prints `seconds=S rate=R` on success (rate: per second), http also `peak_rss_kb=K`.
 
@@ -67,7 +68,11 @@ case "drain":
     let timeout = Double(arguments[4]) ?? 300
     while seconds() < timeout {
         if try await queue.stats().isIdle {
-            print(String(format: "seconds=%.3f", seconds()))
+            // Processing time from the first event to the last, without process start-up.
+            let first = try await client.send("XRANGE", queue.keys.events, "-", "+", "COUNT", 1)
+            let last = try await client.send("XREVRANGE", queue.keys.events, "+", "-", "COUNT", 1)
+            func ms(_ reply: RedisValue) -> Double { Double(reply.array?.first?.array?.first?.string?.split(separator: "-").first ?? "0") ?? 0 }
+            print(String(format: "seconds=%.3f span=%.3f", seconds(), (ms(last) - ms(first)) / 1000))
             exit(0)
         }
         try await Task.sleep(for: .milliseconds(20))
