@@ -116,16 +116,24 @@ extension Queue {
         return (first[1].array ?? []).compactMap(QueueEvent.init)
     }
 
+    /// Visits every event after `after` ("0": from the start), oldest first, a page at a
+    /// time; returns the stream id of the last one seen (or `after`).
+    @discardableResult
+    public func forEachEvent(after: String = "0", _ visit: (QueueEvent) -> Void) async throws(RedisError) -> String {
+        var cursor = after
+        while true {
+            let page = try await events(after: cursor, count: 5000)
+            page.forEach(visit)
+            guard let last = page.last else { return cursor }
+            cursor = last.streamID
+        }
+    }
+
     /// Every event of one job, scanning the stream from its start.
     public func events(of id: String) async throws(RedisError) -> [QueueEvent] {
         var found: [QueueEvent] = []
-        var cursor = "0"
-        while true {
-            let batch = try await events(after: cursor, count: 5000)
-            found += batch.filter { $0.fields["id"] == id }
-            guard let last = batch.last, batch.count == 5000 else { return found }
-            cursor = last.streamID
-        }
+        try await forEachEvent { if $0.fields["id"] == id { found.append($0) } }
+        return found
     }
 }
 

@@ -12,9 +12,18 @@ public struct QueueKeys: Sendable {
         }
     }
 
+    /// Every script gets these, in this order (common.lua names them). Built once: every
+    /// script call sends them.
+    public let scriptKeys: [String]
+
     public init(queue: String) {
         self.queue = queue
         self.prefix = "connectq:{\(queue)}:"
+        let prefix = self.prefix
+        self.scriptKeys = ["inbox", "events", "waiting", "delayed", "active", "completed", "failed", "wakeup", "workers",
+                           "docs", "states", "types", "metas", "attempts", "maxAttempts", "stalls", "tokens", "results", "errors",
+                           "raws", "parents", "pendingChildren", "children", "duplicateOf", "idempotency", "idempotencyKeys",
+                           "since", "started", "workerOf"].map { prefix + $0 }
     }
 
     public var inbox: String { prefix + "inbox" }
@@ -32,12 +41,4 @@ public struct QueueKeys: Sendable {
 
     /// Where a worker keeps the inbox entries it has taken and not settled yet.
     public func intake(worker: String) -> String { prefix + "intake:" + worker }
-
-    /// Every script gets these, in this order (common.lua names them).
-    public var scriptKeys: [String] {
-        ["inbox", "events", "waiting", "delayed", "active", "completed", "failed", "wakeup", "workers",
-         "docs", "states", "types", "metas", "attempts", "maxAttempts", "stalls", "tokens", "results", "errors",
-         "raws", "parents", "pendingChildren", "children", "duplicateOf", "idempotency", "idempotencyKeys",
-         "since", "started", "workerOf"].map { prefix + $0 }
-    }
 }

@@ -32,12 +32,7 @@ struct EventsCommand: AsyncParsableCommand {
         defer { queue.redis.close() }
         var cursor = from ?? (follow ? "$" : "0")
         if cursor != "$" {
-            while true {
-                let batch = try await queue.events(after: cursor, count: 1000)
-                batch.forEach(show)
-                guard let last = batch.last else { break }
-                cursor = last.streamID
-            }
+            cursor = try await queue.forEachEvent(after: cursor, show)
         }
         guard follow else { return }
         let blocking = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-events-follow", commandTimeoutMs: 15_000))

@@ -14,13 +14,7 @@ struct ReportCommand: AsyncParsableCommand {
         let queue = try queueOptions.openQueue(clientName: "connectq-report")
         defer { queue.redis.close() }
         var report = EventReport()
-        var cursor = "0"
-        while true {
-            let batch = try await queue.events(after: cursor, count: 5000)
-            batch.forEach { report.add($0) }
-            guard let last = batch.last else { break }
-            cursor = last.streamID
-        }
+        try await queue.forEachEvent { report.add($0) }
         if output.json {
             printJSON(report.json)
         } else {

@@ -19,13 +19,8 @@ extension Queue {
     /// Every event so far, in order.
     public func allEvents() async throws -> [QueueEvent] {
         var all: [QueueEvent] = []
-        var cursor = "0"
-        while true {
-            let batch = try await events(after: cursor, count: 5000)
-            all += batch
-            guard let last = batch.last else { return all }
-            cursor = last.streamID
-        }
+        try await forEachEvent { all.append($0) }
+        return all
     }
 
     /// Terminal events (completed/failed) per job id.
