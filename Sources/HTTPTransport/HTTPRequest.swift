@@ -44,6 +44,9 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     case network(String)
     case invalidRequest(String)
     case shutdown
+    /// The awaiting task was cancelled. The request may have reached the server; it is
+    /// not sent again.
+    case cancelled
 
     public var description: String {
         switch self {
@@ -51,6 +54,7 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .network(let message): return "HTTP network error: \(message)"
         case .invalidRequest(let message): return "invalid HTTP request: \(message)"
         case .shutdown: return "HTTP transport shut down"
+        case .cancelled: return "HTTP request cancelled"
         }
     }
 }

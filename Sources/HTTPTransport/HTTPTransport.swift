@@ -17,6 +17,7 @@ public final class HTTPTransport: @unchecked Sendable {
     private let lock = NSLock()
     // Guarded by `lock`.
     private var submitted: [Transfer] = []
+    private var hasWithdrawals = false
     private var isShutDown = false
 
     private static let globalInit: Void = { _ = ccurl_global_init() }()
@@ -30,23 +31,45 @@ public final class HTTPTransport: @unchecked Sendable {
         thread.start()
     }
 
+    /// Sends the request and awaits its answer. Cancelling the awaiting task ends the wait
+    /// at once with `.cancelled`: the transfer is dropped (its connection closed) on the
+    /// transport's thread, and nothing is sent again.
     public func send(_ request: HTTPRequest) async throws(HTTPError) -> HTTPResponse {
+        if Task.isCancelled { throw .cancelled }
+        let reply = Reply()
         do {
-            return try await withCheckedThrowingContinuation { continuation in
-                let transfer = Transfer(request: request, continuation: continuation)
-                lock.lock()
-                if isShutDown {
-                    lock.unlock()
-                    continuation.resume(throwing: HTTPError.shutdown)
-                    return
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { continuation in
+                    guard reply.install(continuation) else { return }
+                    submit(Transfer(request: request, reply: reply))
                 }
-                submitted.append(transfer)
-                lock.unlock()
-                _ = ccurl_multi_wakeup(multi)
+            } onCancel: {
+                if reply.resolve(.failure(.cancelled)) { withdraw() }
             }
         } catch {
             throw error as! HTTPError
         }
+    }
+
+    private func submit(_ transfer: Transfer) {
+        lock.lock()
+        if isShutDown {
+            lock.unlock()
+            transfer.finish(.failure(.shutdown))
+            return
+        }
+        submitted.append(transfer)
+        lock.unlock()
+        _ = ccurl_multi_wakeup(multi)
+    }
+
+    /// A reply was resolved by cancellation: the thread drops its transfer. Only the thread
+    /// touches curl handles, so the cancelling task just flags it and wakes the thread.
+    private func withdraw() {
+        lock.lock()
+        hasWithdrawals = true
+        lock.unlock()
+        _ = ccurl_multi_wakeup(multi)
     }
 
     /// Fails what is in flight with `.shutdown` and stops the thread.
@@ -61,8 +84,11 @@ public final class HTTPTransport: @unchecked Sendable {
         var active: [OpaquePointer: Transfer] = [:]
         while true {
             lock.lock()
-            let incoming = submitted
+            // A transfer cancelled before the thread took it is never started.
+            let incoming = submitted.filter { !$0.reply.isResolved }
             submitted.removeAll()
+            let withdrawing = hasWithdrawals
+            hasWithdrawals = false
             let stopping = isShutDown
             lock.unlock()
             if stopping {
@@ -78,6 +104,15 @@ public final class HTTPTransport: @unchecked Sendable {
                     _ = ccurl_multi_add(multi, easy)
                 case .failure(let error):
                     transfer.finish(.failure(error))
+                }
+            }
+            if withdrawing {
+                // Removing a handle mid-transfer closes its connection: no half-read answer
+                // is left on a connection that could be reused.
+                for (easy, transfer) in active where transfer.reply.isResolved {
+                    active.removeValue(forKey: easy)
+                    _ = ccurl_multi_remove(multi, easy)
+                    ccurl_easy_cleanup(easy)
                 }
             }
             var running: Int32 = 0
@@ -98,15 +133,14 @@ public final class HTTPTransport: @unchecked Sendable {
 /// One request in flight: its curl handle's settings and what has arrived so far.
 private final class Transfer {
     let request: HTTPRequest
-    private let continuation: CheckedContinuation<HTTPResponse, any Error>
+    let reply: Reply
     private var body: [UInt8] = []
     private var headerLines: [String] = []
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    private var finished = false
 
-    init(request: HTTPRequest, continuation: CheckedContinuation<HTTPResponse, any Error>) {
+    init(request: HTTPRequest, reply: Reply) {
         self.request = request
-        self.continuation = continuation
+        self.reply = reply
     }
 
     deinit { ccurl_slist_free(headerList) }
@@ -167,9 +201,7 @@ private final class Transfer {
     }
 
     func finish(_ result: Result<HTTPResponse, HTTPError>) {
-        guard !finished else { return }
-        finished = true
-        continuation.resume(with: result.mapError { $0 as any Error })
+        reply.resolve(result)
     }
 }
 

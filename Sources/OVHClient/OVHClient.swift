@@ -48,6 +48,7 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     }
 
     /// One call: signed, rate-capped, retried when that is safe. Returns a 2xx response.
+    /// A cancelled caller gets `isCancelled` at once, from any wait, and sends nothing more.
     func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(OVHError) -> HTTPResponse {
         let idempotent = method == "GET"
         var attempt = 1
@@ -65,13 +66,14 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                 guard idempotent, error.isRetryable, attempt < options.maxAttempts else { throw error }
                 let ceiling = min(options.retryBase.milliseconds << (attempt - 1), options.retryCap.milliseconds)
                 let delay: Duration = error.retryAfterSeconds.map { .seconds($0) } ?? .milliseconds(Int64.random(in: 0...max(ceiling, 1)))
-                try? await Task.sleep(for: delay)
+                try await cancellableSleep(for: delay, call: "\(method) \(path)")
                 attempt += 1
             }
         }
     }
 
     private func send(_ method: String, _ path: String, body: [UInt8]?, signed: Bool) async throws(OVHError) -> HTTPResponse {
+        try checkCancellation("\(method) \(path)")
         let url = credentials.endpoint.baseURL + path
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("X-Ovh-Application", credentials.applicationKey)]
         if body != nil { headers.append(("Content-Type", "application/json")) }
@@ -81,10 +83,14 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                                                     method: method, url: url, body: body ?? [], timestamp: timestamp)
             headers += [("X-Ovh-Consumer", credentials.consumerKey), ("X-Ovh-Timestamp", String(timestamp)), ("X-Ovh-Signature", signature)]
         }
-        await rateLimiter?.wait()
+        try await rateLimiter?.wait(call: "\(method) \(path)")
         let response: HTTPResponse
         do {
+            // The transport checks for cancellation before sending, and ends the wait for an
+            // answer when the task is cancelled.
             response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: options.requestTimeout))
+        } catch .cancelled {
+            throw .cancelled("\(method) \(path)")
         } catch {
             throw OVHError(kind: .network, message: error.description.replacingOccurrences(of: credentials.endpoint.baseURL, with: ""), call: "\(method) \(path)")
         }
@@ -98,6 +104,8 @@ public final class OVHClient: Sendable, CustomStringConvertible {
         let server: Int64
         do {
             server = try await serverTime()
+        } catch where error.isCancelled {
+            throw error
         } catch {
             var unreachable = error
             unreachable.message = "API not reachable: \(error.message)"
@@ -155,11 +163,21 @@ actor RateLimiter {
         interval = .nanoseconds(Int64(1_000_000_000 / max(callsPerSecond, 0.001)))
     }
 
-    func wait() async {
+    /// Waits for the caller's slot; a cancelled caller stops waiting at once.
+    func wait(call: String) async throws(OVHError) {
         let now = ContinuousClock.now
         let slot = max(next, now)
         next = slot + interval
-        if slot > now { try? await Task.sleep(until: slot, clock: .continuous) }
+        guard slot > now else { return }
+        do {
+            try await Task.sleep(until: slot, clock: .continuous)
+        } catch {
+            // The slot goes unused: hand it back if nobody queued behind it. Slots taken
+            // behind it stay where they are (arrival order): nobody waits longer than they
+            // would have without the cancel.
+            if next == slot + interval { next = slot }
+            throw .cancelled(call)
+        }
     }
 }
 

@@ -6,7 +6,8 @@ public struct OVHError: Error, Sendable, Hashable, CustomStringConvertible {
     public enum Kind: Sendable, Hashable {
         /// The API answered with an error status.
         case api
-        /// No answer: connection refused or reset, timeout, a response cut short.
+        /// No answer: connection refused or reset, timeout, a response cut short; or none
+        /// awaited because the caller was cancelled (then `isCancelled` is true).
         case network
         /// The answer did not decode as the model it should be.
         case decoding
@@ -24,6 +25,10 @@ public struct OVHError: Error, Sendable, Hashable, CustomStringConvertible {
     public var retryAfterSeconds: Int?
     /// Method and path of the call (never its signature or credentials).
     public var call: String
+    /// The caller's task was cancelled (see `OVHError.cancelled`): stop, do not retry.
+    /// A flag rather than a fifth `Kind`: callers switch exhaustively over the four kinds
+    /// (ConnectJobs maps each to a job error code), and a new case would break them.
+    public internal(set) var isCancelled = false
 
     public init(kind: Kind, status: Int? = nil, errorClass: String? = nil, message: String, queryID: String? = nil,
                 retryAfterSeconds: Int? = nil, call: String) {
@@ -31,10 +36,11 @@ public struct OVHError: Error, Sendable, Hashable, CustomStringConvertible {
         self.queryID = queryID; self.retryAfterSeconds = retryAfterSeconds; self.call = call
     }
 
-    /// 429, 5xx and network failures can pass; any other 4xx will not.
+    /// 429, 5xx and network failures can pass; any other 4xx will not; a cancelled call
+    /// never is (its caller wants it to stop).
     public var isRetryable: Bool {
         switch kind {
-        case .network: return true
+        case .network: return !isCancelled
         case .api: return status.map { $0 == 429 || $0 >= 500 || $0 == 408 } ?? false
         case .decoding, .task: return false
         }
