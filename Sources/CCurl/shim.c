@@ -20,6 +20,18 @@ int ccurl_set_url(CURL *easy, const char *url) { return (int)curl_easy_setopt(ea
 int ccurl_set_method(CURL *easy, const char *method) {
     if (strcmp(method, "GET") == 0) return (int)curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     if (strcmp(method, "HEAD") == 0) return (int)curl_easy_setopt(easy, CURLOPT_NOBODY, 1L);
+    /* Never replay a request that is not idempotent. When a reused (kept-alive) connection
+       dies before the first byte of an answer, libcurl sends the request again on a new
+       connection by itself (Curl_retry_request: "Connection died, retrying a fresh
+       connect"), whatever the method: a POST that the server did receive then runs twice.
+       libcurl only does this on a *reused* connection, and 7.88 has no option to turn it
+       off (CURLOPT_FORBID_RETRY_ON_REUSE came in 8.16), so every other method gets a
+       connection of its own. The cost is a connect (and TLS handshake) per POST, PUT or
+       DELETE, which are rare next to GETs; the new connection joins the pool afterwards.
+       (HTTP/2 still re-sends a stream the server refused: REFUSED_STREAM says it was not
+       processed.) */
+    CURLcode code = curl_easy_setopt(easy, CURLOPT_FRESH_CONNECT, 1L);
+    if (code != CURLE_OK) return (int)code;
     return (int)curl_easy_setopt(easy, CURLOPT_CUSTOMREQUEST, method);
 }
 

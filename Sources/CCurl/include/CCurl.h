@@ -14,7 +14,7 @@ int ccurl_global_init(void);
 CURL *ccurl_easy_init(void);
 void ccurl_easy_cleanup(CURL *easy);
 int ccurl_set_url(CURL *easy, const char *url);
-/* GET, HEAD, or any other method with CUSTOMREQUEST. */
+/* GET, HEAD, or any other method with CUSTOMREQUEST on a fresh connection (never replayed). */
 int ccurl_set_method(CURL *easy, const char *method);
 /* Copies the body; curl sends it with the request. */
 int ccurl_set_body(CURL *easy, const char *data, long length);
