@@ -60,8 +60,7 @@ let package = Package(
                 "RedisClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            resources: [.copy("Scripts")]
+            ]
         ),
         .target(
             name: "ConnectJobs",

@@ -3,41 +3,49 @@ import OVHClient
 import OVHModels
 
 /// `add-datacenter`: a datacenter configuration under a PoP.
-/// Result: `serviceName`, `popId`, `datacenterConfigId`.
+/// Checkpoint: `{"taskId", "resourceId"}` of its create task (ConfigTasks).
 public struct AddDatacenter: JobExecutor {
-    public let type = "add-datacenter"
-    let client: OVHClient?
+    public static let type = "add-datacenter"
+    public static let inheritableArgs: [String: JSONValue] = ["serviceName": InheritedArg.serviceName, "popId": InheritedArg.id]
 
-    public init(client: OVHClient?) { self.client = client }
+    let client: OVHClient
 
-    struct Args {
-        var serviceName: String
-        var popId: Int64
-        var creation: DatacenterConfigCreation
+    public init(client: OVHClient) { self.client = client }
+
+    public struct Args: Decodable, Sendable {
+        let serviceName: ServiceName
+        let popId: ResourceID
+        /// The physical datacenter (`GET /ovhCloudConnect/{serviceName}/datacenter`).
+        let datacenterId: ResourceID
+        // L3 only, and then both.
+        let ovhBgpArea: ASNumber?
+        let subnet: DatacenterSubnet?
+        // Other types' result fields, which `then` may merge in: accepted, not used.
+        let vrack: VrackName?
+        let datacenterConfigId: ResourceID?
+        let extraId: ResourceID?
     }
 
-    func read(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) -> Args? {
-        let reader = ArgsReader(args: args, mode: mode)
-        try reader.rejectUnknown(["serviceName", "popId", "datacenterId", "ovhBgpArea", "subnet"])
-        let serviceName = try reader.serviceName()
-        let popId = try reader.id("popId")
-        let datacenterId = try reader.id("datacenterId")
-        let ovhBgpArea = try reader.asn("ovhBgpArea", required: false)
-        let subnet = try reader.block("subnet", required: false, prefix: { $0 <= 28 }, ruleText: "a /28 or larger (prefix length 28 or less)")
-        if (ovhBgpArea == nil) != (subnet == nil) {
-            throw .invalid(ovhBgpArea == nil ? "args.ovhBgpArea" : "args.subnet", "an L3 datacenter takes both ovhBgpArea and subnet; an L2 one neither")
+    public struct Result: Encodable, Sendable {
+        public let serviceName: String
+        public let popId: Int64
+        public let datacenterConfigId: Int64
+    }
+
+    public static func check(_ args: Args) throws(JobError) {
+        if (args.ovhBgpArea == nil) != (args.subnet == nil) {
+            throw .invalid(args.ovhBgpArea == nil ? "args.ovhBgpArea" : "args.subnet", "an L3 datacenter takes both ovhBgpArea and subnet; an L2 one neither")
         }
-        guard let serviceName, let popId, let datacenterId else { return nil }
-        return Args(serviceName: serviceName, popId: popId,
-                    creation: DatacenterConfigCreation(datacenterId: datacenterId, ovhBgpArea: ovhBgpArea, subnet: subnet?.description))
     }
 
-    public func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) { _ = try read(args, mode: mode) }
-
-    public func execute(_ job: JobContext) async throws -> JobOutcome {
-        guard let client else { throw JobError.notConfigured }
-        guard let args = try read(job.args, mode: .complete) else { throw JobError.invalid("args", "incomplete") }
-        let sn = args.serviceName, popId = args.popId, wanted = args.creation
+    public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
+        let sn = args.serviceName.value, popId = args.popId.value
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context)
+        let status = { (id: Int64) async throws -> ConfigStatus in try await client.datacenterConfig(id, of: sn, popId: popId).status }
+        if let id = try await tasks.resumeCreate("datacenter configuration", status: status) {
+            return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: id))
+        }
+        let wanted = DatacenterConfigCreation(datacenterId: args.datacenterId.value, ovhBgpArea: args.ovhBgpArea?.value, subnet: args.subnet?.description)
         let pop = try await PopLookup.pop(client, sn, popId)
         switch pop.type {
         case .l2 where wanted.subnet != nil:
@@ -46,39 +54,29 @@ public struct AddDatacenter: JobExecutor {
             throw JobError.invalid("args.subnet", "PoP configuration \(popId) is L3: ovhBgpArea and subnet (/28 or larger) are required")
         default: break
         }
-        let existing = try await ovh { () async throws(OVHError) -> [DatacenterConfig] in
-            var configs: [DatacenterConfig] = []
-            for id in try await client.datacenterConfigs(of: sn, popId: popId) { configs.append(try await client.datacenterConfig(id, of: sn, popId: popId)) }
-            return configs
-        }
+        var existing: [DatacenterConfig] = []
+        for id in try await client.datacenterConfigs(of: sn, popId: popId) { existing.append(try await client.datacenterConfig(id, of: sn, popId: popId)) }
         if let same = existing.first(where: { $0.datacenterId == wanted.datacenterId }) {
             guard same.ovhBgpArea == wanted.ovhBgpArea && same.subnet == wanted.subnet else {
                 throw JobError.conflict("args.datacenterId", "datacenter \(wanted.datacenterId) already has configuration \(same.id) with other settings (subnet \(same.subnet ?? "none"), ovhBgpArea \(same.ovhBgpArea.map(String.init) ?? "none"))")
             }
-            try await client.settle(same.status, function: .addDatacenterConfiguration, resourceId: same.id, of: sn, what: "datacenter configuration \(same.id)")
-            return .completed(result(sn, popId, same.id))
+            try await tasks.adopt(same.status, function: .addDatacenterConfiguration, resourceId: same.id, what: "datacenter configuration \(same.id)")
+            return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: same.id))
         }
-        let id = try await client.createAndWait("datacenter configuration", of: sn,
-            create: { () async throws(OVHError) in try await client.createDatacenterConfig(wanted, on: sn, popId: popId) },
-            status: { (created: Int64) async throws(OVHError) in try await client.datacenterConfig(created, of: sn, popId: popId).status })
-        return .completed(result(sn, popId, id))
-    }
-
-    private func result(_ serviceName: String, _ popId: Int64, _ id: Int64) -> [String: JSONValue] {
-        ["serviceName": .string(serviceName), "popId": .int(popId), "datacenterConfigId": .int(id)]
+        let id = try await tasks.create("datacenter configuration",
+                                        start: { try await client.createDatacenterConfig(wanted, on: sn, popId: popId) }, status: status)
+        return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: id))
     }
 }
 
 /// Reads a PoP an args field names; a 404 is a permanent error on that field.
 enum PopLookup {
-    static func pop(_ client: OVHClient, _ serviceName: String, _ popId: Int64) async throws(JobError) -> PopConfig {
+    static func pop(_ client: OVHClient, _ serviceName: String, _ popId: Int64) async throws -> PopConfig {
         do {
             return try await client.popConfig(popId, of: serviceName)
-        } catch where error.isNotFound {
-            throw JobError(code: "not_found", message: "args.popId: service \(serviceName) has no PoP configuration \(popId) (\(error.message))",
-                           field: "args.popId", retryable: false, ovhQueryId: error.queryID)
         } catch {
-            throw error.jobError
+            guard error.isNotFound else { throw error }
+            throw error.notFound("args.popId", "service \(serviceName) has no PoP configuration \(popId) (\(error.message))")
         }
     }
 }

@@ -3,91 +3,115 @@ import OVHClient
 import OVHModels
 
 /// `add-extra`: a static route (`network`) or a BGP session (`bgp`) on an L3 datacenter
-/// configuration. Result: `serviceName`, `popId`, `datacenterConfigId`, `extraId`.
+/// configuration. Checkpoint: `{"taskId", "resourceId"}` of its create task (ConfigTasks).
 public struct AddExtra: JobExecutor {
-    public let type = "add-extra"
-    let client: OVHClient?
+    public static let type = "add-extra"
+    public static let inheritableArgs: [String: JSONValue] = [
+        "serviceName": InheritedArg.serviceName, "popId": InheritedArg.id, "datacenterConfigId": InheritedArg.id,
+    ]
 
-    public init(client: OVHClient?) { self.client = client }
+    let client: OVHClient
 
-    struct Args {
-        var serviceName: String
-        var popId: Int64
-        var datacenterConfigId: Int64
-        var creation: DatacenterExtraConfigCreation
+    public init(client: OVHClient) { self.client = client }
+
+    public struct Args: Decodable, Sendable {
+        let serviceName: ServiceName
+        let popId: ResourceID
+        let datacenterConfigId: ResourceID
+        let type: ExtraKind
+        // `network` (a static route): both.
+        let nextHop: IPv4Arg?
+        let subnet: RouteSubnet?
+        // `bgp` (a BGP session): both.
+        let bgpNeighborArea: ASNumber?
+        let bgpNeighborIp: IPv4Arg?
+        // Other types' result fields, which `then` may merge in: accepted, not used.
+        let vrack: VrackName?
+        let extraId: ResourceID?
+
         /// The address that must sit inside the datacenter's subnet, with its field.
-        var insideSubnet: (field: String, address: IPv4Address)
-    }
-
-    func read(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) -> Args? {
-        let reader = ArgsReader(args: args, mode: mode)
-        try reader.rejectUnknown(["serviceName", "popId", "datacenterConfigId", "type", "nextHop", "subnet", "bgpNeighborArea", "bgpNeighborIp"])
-        let serviceName = try reader.serviceName()
-        let popId = try reader.id("popId"), configId = try reader.id("datacenterConfigId")
-        let type = try reader.choice("type", ["network", "bgp"], required: true)
-        var creation = DatacenterExtraConfigCreation(type: .network)
-        var inside: (String, IPv4Address)?
-        if type == "network" {
-            try reader.absent(["bgpNeighborArea", "bgpNeighborIp"], because: "only a bgp extra takes it (type is network)")
-            let nextHop = try reader.address("nextHop", required: true)
-            let subnet = try reader.block("subnet", required: true, prefix: { _ in true }, ruleText: "")
-            creation = DatacenterExtraConfigCreation(type: .network, nextHop: nextHop?.description, subnet: subnet?.description)
-            inside = nextHop.map { ("args.nextHop", $0) }
-        } else if type == "bgp" {
-            try reader.absent(["nextHop", "subnet"], because: "only a network extra (static route) takes it (type is bgp)")
-            let area = try reader.asn("bgpNeighborArea", required: true)
-            let ip = try reader.address("bgpNeighborIp", required: true)
-            creation = DatacenterExtraConfigCreation(type: .bgp, bgpNeighborArea: area, bgpNeighborIp: ip?.description)
-            inside = ip.map { ("args.bgpNeighborIp", $0) }
+        var insideSubnet: (field: String, address: IPv4Address)? {
+            switch type {
+            case .network: nextHop.map { ("args.nextHop", $0.address) }
+            case .bgp: bgpNeighborIp.map { ("args.bgpNeighborIp", $0.address) }
+            }
         }
-        guard let serviceName, let popId, let configId, let inside else { return nil }
-        return Args(serviceName: serviceName, popId: popId, datacenterConfigId: configId, creation: creation, insideSubnet: inside)
+
+        var creation: DatacenterExtraConfigCreation {
+            switch type {
+            case .network: DatacenterExtraConfigCreation(type: .network, nextHop: nextHop?.description, subnet: subnet?.description)
+            case .bgp: DatacenterExtraConfigCreation(type: .bgp, bgpNeighborArea: bgpNeighborArea?.value, bgpNeighborIp: bgpNeighborIp?.description)
+            }
+        }
     }
 
-    public func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) { _ = try read(args, mode: mode) }
+    public struct Result: Encodable, Sendable {
+        public let serviceName: String
+        public let popId: Int64
+        public let datacenterConfigId: Int64
+        public let extraId: Int64
+    }
 
-    public func execute(_ job: JobContext) async throws -> JobOutcome {
-        guard let client else { throw JobError.notConfigured }
-        guard let args = try read(job.args, mode: .complete) else { throw JobError.invalid("args", "incomplete") }
-        let sn = args.serviceName, popId = args.popId, configId = args.datacenterConfigId, wanted = args.creation
+    public static func check(_ args: Args) throws(JobError) {
+        switch args.type {
+        case .network:
+            let bgpOnly = firstPresent(["bgpNeighborArea": args.bgpNeighborArea != nil, "bgpNeighborIp": args.bgpNeighborIp != nil])
+            if let bgpOnly { throw .invalid("args.\(bgpOnly)", "only a bgp extra takes it (type is network)") }
+            if args.nextHop == nil { throw .invalid("args.nextHop", "is required") }
+            if args.subnet == nil { throw .invalid("args.subnet", "is required") }
+        case .bgp:
+            let networkOnly = firstPresent(["nextHop": args.nextHop != nil, "subnet": args.subnet != nil])
+            if let networkOnly { throw .invalid("args.\(networkOnly)", "only a network extra (static route) takes it (type is bgp)") }
+            if args.bgpNeighborArea == nil { throw .invalid("args.bgpNeighborArea", "is required") }
+            if args.bgpNeighborIp == nil { throw .invalid("args.bgpNeighborIp", "is required") }
+        }
+    }
+
+    public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
+        let sn = args.serviceName.value, popId = args.popId.value, configId = args.datacenterConfigId.value
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context)
+        let status = { (id: Int64) async throws -> ConfigStatus in
+            try await client.extraConfig(id, of: sn, popId: popId, datacenterConfigId: configId).status
+        }
+        if let id = try await tasks.resumeCreate("extra", status: status) { return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: id)) }
+        let wanted = args.creation
+        guard let inside = args.insideSubnet else { throw JobError.invalid(args.type == .bgp ? "args.bgpNeighborIp" : "args.nextHop", "is required") }
         let pop = try await PopLookup.pop(client, sn, popId)
         guard pop.type == .l3 else { throw JobError.invalid("args.popId", "PoP configuration \(popId) is \(pop.type): extras are only for L3") }
-        let config: DatacenterConfig
-        do {
-            config = try await client.datacenterConfig(configId, of: sn, popId: popId)
-        } catch where error.isNotFound {
-            throw JobError(code: "not_found", message: "args.datacenterConfigId: PoP \(popId) has no datacenter configuration \(configId)",
-                           field: "args.datacenterConfigId", retryable: false, ovhQueryId: error.queryID)
-        } catch {
-            throw error.jobError
-        }
+        let config = try await Self.datacenterConfig(client, sn, popId, configId)
         guard let subnet = config.subnet.flatMap(IPv4Block.init) else {
             throw JobError.invalid("args.datacenterConfigId", "datacenter configuration \(configId) has no subnet (L2): extras are only for L3")
         }
-        guard subnet.contains(args.insideSubnet.address) else {
-            throw JobError.invalid(args.insideSubnet.field, "\(args.insideSubnet.address) is not inside the datacenter's subnet \(subnet)")
+        guard subnet.contains(inside.address) else {
+            throw JobError.invalid(inside.field, "\(inside.address) is not inside the datacenter's subnet \(subnet)")
         }
-        let existing = try await ovh { () async throws(OVHError) -> [DatacenterExtraConfig] in
-            var extras: [DatacenterExtraConfig] = []
-            for id in try await client.extraConfigs(of: sn, popId: popId, datacenterConfigId: configId) {
-                extras.append(try await client.extraConfig(id, of: sn, popId: popId, datacenterConfigId: configId))
-            }
-            return extras
+        var existing: [DatacenterExtraConfig] = []
+        for id in try await client.extraConfigs(of: sn, popId: popId, datacenterConfigId: configId) {
+            existing.append(try await client.extraConfig(id, of: sn, popId: popId, datacenterConfigId: configId))
         }
         if let same = existing.first(where: { Self.sameKey($0, wanted) }) {
             guard Self.identical(same, wanted) else {
                 throw JobError.conflict("args.\(wanted.type == .bgp ? "bgpNeighborIp" : "subnet")", "extra \(same.id) already exists for it with other settings")
             }
-            try await client.settle(same.status, function: .addDatacenterExtraConfiguration, resourceId: same.id, of: sn, what: "extra \(same.id)")
-            return .completed(result(args, same.id))
+            try await tasks.adopt(same.status, function: .addDatacenterExtraConfiguration, resourceId: same.id, what: "extra \(same.id)")
+            return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: same.id))
         }
         if let other = existing.first(where: { $0.type != wanted.type }) {
             throw JobError.invalid("args.type", "datacenter configuration \(configId) already has a \(other.type) extra (\(other.id)): a static route and a BGP session cannot coexist")
         }
-        let id = try await client.createAndWait("extra", of: sn,
-            create: { () async throws(OVHError) in try await client.createExtraConfig(wanted, on: sn, popId: popId, datacenterConfigId: configId) },
-            status: { (created: Int64) async throws(OVHError) in try await client.extraConfig(created, of: sn, popId: popId, datacenterConfigId: configId).status })
-        return .completed(result(args, id))
+        let id = try await tasks.create("extra", start: { try await client.createExtraConfig(wanted, on: sn, popId: popId, datacenterConfigId: configId) },
+                                        status: status)
+        return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: id))
+    }
+
+    /// Reads the datacenter configuration the args name; a 404 is a permanent error on that field.
+    static func datacenterConfig(_ client: OVHClient, _ sn: String, _ popId: Int64, _ configId: Int64) async throws -> DatacenterConfig {
+        do {
+            return try await client.datacenterConfig(configId, of: sn, popId: popId)
+        } catch {
+            guard error.isNotFound else { throw error }
+            throw error.notFound("args.datacenterConfigId", "PoP \(popId) has no datacenter configuration \(configId)")
+        }
     }
 
     /// One route per destination prefix, one session per neighbour address.
@@ -98,9 +122,5 @@ public struct AddExtra: JobExecutor {
     static func identical(_ extra: DatacenterExtraConfig, _ wanted: DatacenterExtraConfigCreation) -> Bool {
         extra.nextHop == wanted.nextHop && extra.subnet == wanted.subnet && extra.bgpNeighborArea == wanted.bgpNeighborArea
             && extra.bgpNeighborIp == wanted.bgpNeighborIp
-    }
-
-    private func result(_ args: Args, _ id: Int64) -> [String: JSONValue] {
-        ["serviceName": .string(args.serviceName), "popId": .int(args.popId), "datacenterConfigId": .int(args.datacenterConfigId), "extraId": .int(id)]
     }
 }

@@ -6,44 +6,46 @@ import OVHModels
 /// guide describes: children before parents, one resource per job, each waiting for its
 /// task: extras, then datacenter configs, then the PoP, never one recursive DELETE.
 /// Datacenter configs shared with another OCC of the vRack stay (and their extras).
-/// Safe to run again: what is gone counts as deleted.
-/// Result: `serviceName`, `deleted`: counts of `extras`, `datacenters`, `pops`.
+/// Safe to run again: what is gone counts as deleted. It starts nothing itself (its
+/// children do), so it saves no checkpoint.
 public struct DeleteTree: JobExecutor {
-    public let type = "delete-tree"
-    let client: OVHClient?
+    public static let type = "delete-tree"
+    public static let inheritableArgs: [String: JSONValue] = ["serviceName": InheritedArg.serviceName]
 
-    public init(client: OVHClient?) { self.client = client }
+    let client: OVHClient
 
-    public func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {
-        let reader = ArgsReader(args: args, mode: mode)
-        try reader.rejectUnknown(["serviceName", "popId"])
-        _ = try reader.serviceName()
-        _ = try reader.id("popId", required: false)
+    public init(client: OVHClient) { self.client = client }
+
+    public struct Args: Decodable, Sendable {
+        let serviceName: ServiceName
+        /// Only this PoP configuration; every one of the service when absent.
+        let popId: ResourceID?
+        // Other types' result fields, which `then` may merge in: accepted, not used.
+        let vrack: VrackName?
+        let datacenterConfigId: ResourceID?
+        let extraId: ResourceID?
     }
 
-    public func execute(_ job: JobContext) async throws -> JobOutcome {
-        guard let client else { throw JobError.notConfigured }
-        try validate(job.args, mode: .complete)
-        let reader = ArgsReader(args: job.args, mode: .complete)
-        let sn = try reader.serviceName()!
-        let onlyPop = try reader.id("popId", required: false)
-        if !job.childResults.isEmpty {
+    public struct Result: Encodable, Sendable {
+        public let serviceName: String
+        public let deleted: DeletedCounts
+    }
+
+    public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
+        let sn = args.serviceName.value
+        if !context.childResults.isEmpty {
             // Second run: every delete job below completed.
-            return .completed(Self.result(sn, DeletedCounts.sum(job.childResults.values)))
+            return .completed(Result(serviceName: sn, deleted: DeletedCounts.sum(context.childResults.values)))
         }
-        let plan = try await ovh { () async throws(OVHError) in try await Self.plan(client, sn, onlyPop: onlyPop) }
-        guard !plan.isEmpty else { return .completed(Self.result(sn, DeletedCounts())) }
+        let plan = try await Self.plan(client, sn, onlyPop: args.popId?.value)
+        guard !plan.isEmpty else { return .completed(Result(serviceName: sn, deleted: DeletedCounts())) }
         return .awaitChildren(plan)
     }
 
     /// One `delete-pop` per PoP, its `delete-datacenter` children, their `delete-extra` children.
     static func plan(_ client: OVHClient, _ sn: String, onlyPop: Int64?) async throws(OVHError) -> [JobDocument] {
-        var pops: [Int64]
-        if let onlyPop {
-            pops = try await client.popConfigs(of: sn).contains(onlyPop) ? [onlyPop] : []
-        } else {
-            pops = try await client.popConfigs(of: sn)
-        }
+        var pops = try await client.popConfigs(of: sn)
+        if let onlyPop { pops = pops.contains(onlyPop) ? [onlyPop] : [] }
         guard !pops.isEmpty else { return [] }
         let shared = try await sharedDatacenterConfigs(client, sn)
         var documents: [JobDocument] = []
@@ -51,13 +53,13 @@ public struct DeleteTree: JobExecutor {
             var datacenters: [JobDocument] = []
             for configId in try await client.datacenterConfigs(of: sn, popId: popId) where !shared.contains(configId) {
                 let extras = try await client.extraConfigs(of: sn, popId: popId, datacenterConfigId: configId).map { extraId in
-                    JobDocument(type: DeleteExtra.typeName, args: ["serviceName": .string(sn), "popId": .int(popId),
-                                                              "datacenterConfigId": .int(configId), "extraId": .int(extraId)])
+                    JobDocument(type: DeleteExtra.type, args: ["serviceName": .string(sn), "popId": .int(popId),
+                                                               "datacenterConfigId": .int(configId), "extraId": .int(extraId)])
                 }
-                datacenters.append(JobDocument(type: DeleteDatacenter.typeName, args: ["serviceName": .string(sn), "popId": .int(popId),
-                                                                                  "datacenterConfigId": .int(configId)], children: extras))
+                datacenters.append(JobDocument(type: DeleteDatacenter.type, args: ["serviceName": .string(sn), "popId": .int(popId),
+                                                                                   "datacenterConfigId": .int(configId)], children: extras))
             }
-            documents.append(JobDocument(type: DeletePop.typeName, args: ["serviceName": .string(sn), "popId": .int(popId)], children: datacenters))
+            documents.append(JobDocument(type: DeletePop.type, args: ["serviceName": .string(sn), "popId": .int(popId)], children: datacenters))
         }
         return documents
     }
@@ -73,20 +75,15 @@ public struct DeleteTree: JobExecutor {
         }
         return shared
     }
-
-    static func result(_ sn: String, _ counts: DeletedCounts) -> [String: JSONValue] {
-        ["serviceName": .string(sn), "deleted": counts.json]
-    }
 }
 
 /// What a delete job and its children removed.
-struct DeletedCounts {
-    var extras: Int64 = 0
-    var datacenters: Int64 = 0
-    var pops: Int64 = 0
+public struct DeletedCounts: Encodable, Sendable, Hashable {
+    public var extras: Int64 = 0
+    public var datacenters: Int64 = 0
+    public var pops: Int64 = 0
 
-    var json: JSONValue { .object(["extras": .int(extras), "datacenters": .int(datacenters), "pops": .int(pops)]) }
-
+    /// Adds up child results, each `{"deleted": {…}}` (or the counts themselves).
     static func sum(_ results: some Sequence<JSONValue>) -> DeletedCounts {
         var total = DeletedCounts()
         for result in results {

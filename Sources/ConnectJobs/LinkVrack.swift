@@ -3,63 +3,66 @@ import OVHClient
 import OVHModels
 
 /// `link-vrack`: attaches an OCC service to a vRack and waits until the link exists.
-/// Result: `serviceName`, `vrack`.
+/// Checkpoint: `{"vrackTaskId": N}`, the vRack task its POST started.
 public struct LinkVrack: JobExecutor {
-    public let type = "link-vrack"
-    let client: OVHClient?
+    public static let type = "link-vrack"
+    public static let inheritableArgs: [String: JSONValue] = ["serviceName": InheritedArg.serviceName, "vrack": InheritedArg.vrack]
 
-    public init(client: OVHClient?) { self.client = client }
+    let client: OVHClient
 
-    struct Args {
-        var serviceName: String
-        var vrack: String
+    public init(client: OVHClient) { self.client = client }
+
+    public struct Args: Decodable, Sendable {
+        let serviceName: ServiceName
+        let vrack: VrackName
+        // Other types' result fields, which `then` may merge in: accepted, not used.
+        let popId: ResourceID?
+        let datacenterConfigId: ResourceID?
+        let extraId: ResourceID?
     }
 
-    func read(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) -> Args? {
-        let reader = ArgsReader(args: args, mode: mode)
-        try reader.rejectUnknown(["serviceName", "vrack"])
-        let serviceName = try reader.serviceName(), vrack = try reader.vrack()
-        guard let serviceName, let vrack else { return nil }
-        return Args(serviceName: serviceName, vrack: vrack)
+    public struct Result: Encodable, Sendable {
+        public let serviceName: String
+        public let vrack: String
     }
 
-    public func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) { _ = try read(args, mode: mode) }
-
-    public func execute(_ job: JobContext) async throws -> JobOutcome {
-        guard let client else { throw JobError.notConfigured }
-        guard let args = try read(job.args, mode: .complete) else { throw JobError.invalid("args", "incomplete") }
-        let result: [String: JSONValue] = ["serviceName": .string(args.serviceName), "vrack": .string(args.vrack)]
-        let service = try await ovh { () async throws(OVHError) in try await client.service(args.serviceName) }
-        if service.vrack == args.vrack { return .completed(result) }
+    public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
+        let sn = args.serviceName.value, vrack = args.vrack.value
+        let done = JobOutcome.completed(Result(serviceName: sn, vrack: vrack))
+        let service = try await client.service(sn)
+        if service.vrack == vrack { return done }
         if let other = service.vrack {
-            throw JobError.conflict("args.vrack", "service \(args.serviceName) is already in vRack \(other); an OCC is in one vRack only")
+            throw JobError.conflict("args.vrack", "service \(sn) is already in vRack \(other); an OCC is in one vRack only")
         }
-        // An earlier attempt may have started the link and lost the answer.
-        if let task = try await pendingLink(client, args) {
-            try await ovh { () async throws(OVHError) in try await client.waitForVrackTask(task, of: args.vrack) }
+        if let taskId = context.checkpoint?["vrackTaskId"]?.intValue {
+            // An earlier attempt started the link: wait on its task, then see.
+            context.logger.info("waiting on the vRack task of an earlier attempt", metadata: ["taskId": "\(taskId)"])
+            // vRack tasks vanish once done: none is a finished one.
+            if let task = try await ifExists({ () async throws(OVHError) in try await client.vrackTask(taskId, of: vrack) }) {
+                try await client.waitForVrackTask(task, of: vrack)
+            }
+            if try await ifExists({ () async throws(OVHError) in try await client.attachment(of: sn, to: vrack) }) != nil { return done }
+            context.logger.info("the earlier attempt's vRack task ended without the link; linking again")
+        }
+        if let task = try await client.pendingLink(of: sn, to: vrack) {
+            // An earlier attempt started the link, and its answer was lost.
+            try await wait(task, vrack, context)
         } else {
             do {
-                let task = try await client.attach(args.serviceName, to: args.vrack)
-                try await ovh { () async throws(OVHError) in try await client.waitForVrackTask(task, of: args.vrack) }
+                try context.checkStillLeased()
+                let task = try await client.attach(sn, to: vrack)
+                try await wait(task, vrack, context)
             } catch let error as OVHError where error.isConflict {
-                if let task = try await pendingLink(client, args) {
-                    try await ovh { () async throws(OVHError) in try await client.waitForVrackTask(task, of: args.vrack) }
-                }
-            } catch let error as OVHError {
-                throw error.jobError
+                if let task = try await client.pendingLink(of: sn, to: vrack) { try await wait(task, vrack, context) }
             }
         }
-        _ = try await ovh { () async throws(OVHError) in try await client.attachment(of: args.serviceName, to: args.vrack) }
-        return .completed(result)
+        _ = try await client.attachment(of: sn, to: vrack)
+        return done
     }
 
-    private func pendingLink(_ client: OVHClient, _ args: Args) async throws(JobError) -> VrackTask? {
-        try await ovh { () async throws(OVHError) -> VrackTask? in
-            for id in try await client.vrackTasks(of: args.vrack) {
-                guard let task = try? await client.vrackTask(id, of: args.vrack) else { continue }
-                if task.targetDomain == args.serviceName && task.status.isPending { return task }
-            }
-            return nil
-        }
+    /// Saves the task as the checkpoint, then waits for it to vanish.
+    private func wait(_ task: VrackTask, _ vrack: String, _ context: JobContext) async throws {
+        try await context.saveCheckpoint(.object(["vrackTaskId": .int(task.id)]))
+        try await client.waitForVrackTask(task, of: vrack)
     }
 }

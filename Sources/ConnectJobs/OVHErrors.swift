@@ -1,10 +1,15 @@
 import JobQueue
 import OVHClient
 
-extension OVHError {
-    /// As a job error: OVH's class, message and query id kept; 429, 5xx, network errors and
-    /// task timeouts retry, any other 4xx and failed tasks fail the job at once.
-    var jobError: JobError {
+extension OVHError: JobErrorConvertible {
+    /// As a job error: OVH's class, message and query id (`ovhQueryId`) kept; 429, 5xx,
+    /// network errors and task timeouts retry, any other 4xx and failed tasks fail the job
+    /// at once.
+    public var jobError: JobError {
+        if isCancelled {
+            // The attempt was stopped (lease lost, graceful stop): it runs again elsewhere.
+            return JobError(code: "cancelled", message: description, retryable: true, details: details)
+        }
         let code: JobError.Code
         switch kind {
         case .api: code = "ovh_api"
@@ -13,15 +18,30 @@ extension OVHError {
         case .task: code = "ovh_task"
         }
         let timedOut = kind == .task && message.contains("still")
-        return JobError(code: code, message: description, retryable: isRetryable || timedOut, ovhQueryId: queryID)
+        return JobError(code: code, message: description, retryable: isRetryable || timedOut, details: details)
+    }
+
+    /// The fields this error adds to the event's error object.
+    var details: [String: JSONValue] {
+        queryID.map { ["ovhQueryId": .string($0)] } ?? [:]
+    }
+
+    /// A 404 on an object an args field names: a permanent error on that field.
+    func notFound(_ field: String, _ message: String) -> JobError {
+        JobError(code: "not_found", message: "\(field): \(message)", field: field, retryable: false, details: details)
     }
 
     var isConflict: Bool { status == 409 }
 }
 
-/// Runs API calls, turning OVH errors into job errors.
-func ovh<T>(_ body: () async throws(OVHError) -> T) async throws(JobError) -> T {
-    do { return try await body() } catch { throw error.jobError }
+/// The answer of `call`, or nil when the API answers 404: the object is gone, or never was.
+func ifExists<T>(_ call: () async throws(OVHError) -> T) async throws(OVHError) -> T? {
+    do {
+        return try await call()
+    } catch {
+        if error.isNotFound { return nil }
+        throw error
+    }
 }
 
 extension JobError {
@@ -30,5 +50,16 @@ extension JobError {
         JobError(code: "conflict", message: "\(field): \(message)", field: field, retryable: false)
     }
 
-    static let notConfigured = JobError(code: "not_configured", message: "this worker has no OVH credentials (OVH_* variables or --ovh-config)", retryable: false)
+    /// The object is being deleted (by someone else); worth trying again once it is gone.
+    static func beingDeleted(_ what: String) -> JobError {
+        JobError(code: "being_deleted", message: "\(what) is being deleted; retrying once it is gone", retryable: true)
+    }
+
+    static func notActive(_ what: String, _ status: some CustomStringConvertible) -> JobError {
+        JobError(code: "not_active", message: "\(what) is \(status) after its task", retryable: true)
+    }
+
+    static func unexpectedAnswer(_ message: String) -> JobError {
+        JobError(code: "ovh_unexpected_answer", message: message, retryable: false)
+    }
 }

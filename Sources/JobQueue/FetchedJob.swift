@@ -1,36 +1,88 @@
 import RedisClient
 
-/// A job leased to this worker by fetch.lua.
+/// A job leased to this worker by `fetch`.
 struct FetchedJob: Sendable {
+    /// Values per job in `fetch`'s reply.
+    static let replyFields = 9
+
     let id: String
-    /// Fences every later change: only the current lease holder may complete, retry or fail.
+    /// Fences every later change: only the current lease holder may settle the job.
     let token: String
     let attempt: Int
     let maxAttempts: Int
     let type: String
-    let document: JSONValue
-    let parent: String?
+    /// The stored document, parsed once by the attempt that runs it.
+    let document: [UInt8]
     /// Set for a job that waits on an earlier job with the same idempotencyKey.
     let duplicateOf: String?
-
-    init?(_ reply: RedisValue) {
-        guard let fields = reply.strings, fields.count == 9 else { return nil }
-        id = fields[0]
-        token = fields[1]
-        attempt = Int(fields[2]) ?? 1
-        maxAttempts = Int(fields[3]) ?? 1
-        type = fields[4]
-        document = (try? JSONValue.parse(fields[5])) ?? .object([:])
-        parent = fields[6].isEmpty ? nil : fields[6]
-        duplicateOf = fields[7].isEmpty ? nil : fields[7]
-        childIDs = fields[8].split(separator: " ").map(String.init)
-    }
-
     /// Children given in the document and children an executor asked for, all completed.
     let childIDs: [String]
+    /// What an earlier attempt saved with `JobContext.saveCheckpoint`.
+    let checkpoint: [UInt8]?
 
-    var args: [String: JSONValue] { document["args"]?.objectValue ?? [:] }
-    var meta: JSONValue? { document["meta"] }
-    var followUps: [JSONValue] { document["then"]?.arrayValue ?? [] }
+    init?(_ fields: ArraySlice<RedisValue>) {
+        let values = Array(fields)
+        guard values.count == Self.replyFields, let id = values[0].string, let token = values[1].string else { return nil }
+        self.id = id
+        self.token = token
+        attempt = values[2].integer.map(Int.init) ?? 1
+        maxAttempts = values[3].integer.map(Int.init) ?? 1
+        type = values[4].string ?? ""
+        document = values[5].bytes ?? Array("{}".utf8)
+        let duplicate = values[6].string ?? ""
+        duplicateOf = duplicate.isEmpty ? nil : duplicate
+        childIDs = (values[7].string ?? "").split(separator: " ").map(String.init)
+        let checkpoint = values[8].bytes ?? []
+        self.checkpoint = checkpoint.isEmpty ? nil : checkpoint
+    }
 }
 
+/// How one attempt ends, as the worker records it.
+struct Settlement: Sendable {
+    enum Outcome: Sendable {
+        case completed(result: JSONValue, followUps: [[JobRecord]])
+        case retry(JobError, delay: Duration)
+        case fail(JobError)
+    }
+
+    let id: String
+    let token: String
+    let outcome: Outcome
+}
+
+/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): ten arguments.
+struct JobRecord: Sendable {
+    var id: String
+    var type: String
+    var document: String
+    var meta: String
+    var parent: String
+    var maxAttempts: Int
+    var dueAtMs: Int64
+    var children: String
+    var idempotencyKey: String
+    var subtree: Int
+
+    var arguments: [String] {
+        [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree)]
+    }
+
+    /// A document and its children, parents before children, ids assigned.
+    static func tree(for document: JobDocument, parent: String?) -> [JobRecord] {
+        let id = document.id ?? JobID.generate()
+        let childTrees = document.children.map { tree(for: $0, parent: id) }
+        let childIDs = childTrees.map { $0[0].id }
+        let root = JobRecord(
+            id: id, type: document.type, document: document.normalized(id: id, childIDs: childIDs).jsonText,
+            meta: document.meta?.jsonText ?? "", parent: parent ?? "", maxAttempts: document.maxAttempts,
+            dueAtMs: document.runAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0,
+            children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
+            subtree: 1 + childTrees.reduce(0) { $0 + $1.count })
+        return [root] + childTrees.flatMap { $0 }
+    }
+
+    /// `fallbackId n records…`: how the functions take one tree.
+    static func treeArguments(_ records: [JobRecord]) -> [String] {
+        [JobID.generate(), String(records.count)] + records.flatMap(\.arguments)
+    }
+}

@@ -54,19 +54,15 @@ public struct JobDocument: Sendable, Hashable {
         guard let typeValue = object["type"] else { throw .invalid(field("type"), "is required") }
         guard let type = typeValue.stringValue, !type.isEmpty else { throw .invalid(field("type"), "must be a non-empty string, got \(typeValue.kindName)") }
         self.type = type
-        var executor: (any JobExecutor)?
-        if let registry {
-            executor = registry.executor(for: type)
-            if executor == nil {
-                throw JobError(code: .unknownType, message: "\(field("type")): unknown job type '\(type)' (known: \(registry.types.joined(separator: ", ")))",
-                               field: field("type"), retryable: false)
-            }
+        if let registry, !registry.knows(type) {
+            throw JobError(code: .unknownType, message: "\(field("type")): unknown job type '\(type)' (known: \(registry.types.joined(separator: ", ")))",
+                           field: field("type"), retryable: false)
         }
         guard let argsValue = object["args"] else { throw .invalid(field("args"), "is required") }
         guard let args = argsValue.objectValue else { throw .invalid(field("args"), "must be an object, got \(argsValue.kindName)") }
         self.args = args
         do {
-            try executor?.validate(args, mode: mode)
+            try registry?.validate(type: type, args: argsValue, mode: mode)
         } catch {
             var error = error
             if let name = error.field, !path.isEmpty {

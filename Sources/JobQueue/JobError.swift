@@ -1,16 +1,12 @@
 /// Why an attempt or a job failed, as carried in `retrying` and `failed` events:
-/// `{"code", "message", "field"?, "retryable", "ovhQueryId"?}`.
-public struct JobError: Error, Sendable, Hashable, Codable, CustomStringConvertible {
+/// `{"code", "message", "field"?, "retryable", …}` plus the fields of the error's own
+/// domain (an API's `ovhQueryId`, say), which the engine carries without knowing them.
+public struct JobError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Error codes are open: executors add their own (swift-jobs' extensible-struct habit).
-    public struct Code: RawRepresentable, Sendable, Hashable, Codable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public struct Code: RawRepresentable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
         public var rawValue: String
         public init(rawValue: String) { self.rawValue = rawValue }
         public init(stringLiteral value: String) { self.rawValue = value }
-        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
         public var description: String { rawValue }
 
         /// Not JSON, or JSON but not an object.
@@ -22,7 +18,7 @@ public struct JobError: Error, Sendable, Hashable, Codable, CustomStringConverti
         public static let duplicateFailed: Code = "duplicate_failed"
         public static let stalled: Code = "stalled"
         public static let childFailed: Code = "child_failed"
-        /// An executor threw something that is not a JobError.
+        /// An executor threw something that is neither a JobError nor convertible to one.
         public static let internalError: Code = "internal"
     }
 
@@ -30,14 +26,15 @@ public struct JobError: Error, Sendable, Hashable, Codable, CustomStringConverti
     public var message: String
     public var field: String?
     public var retryable: Bool
-    public var ovhQueryId: String?
+    /// More fields of the event's error object, from the error's own domain.
+    public var details: [String: JSONValue]
 
-    public init(code: Code, message: String, field: String? = nil, retryable: Bool, ovhQueryId: String? = nil) {
+    public init(code: Code, message: String, field: String? = nil, retryable: Bool, details: [String: JSONValue] = [:]) {
         self.code = code
         self.message = message
         self.field = field
         self.retryable = retryable
-        self.ovhQueryId = ovhQueryId
+        self.details = details
     }
 
     /// A permanent error about one field of the job; `field` is a path such as `args.subnet`.
@@ -47,17 +44,33 @@ public struct JobError: Error, Sendable, Hashable, Codable, CustomStringConverti
 
     public var description: String { "\(code): \(message)" }
 
-    public var jsonText: String {
-        var object: [String: JSONValue] = ["code": .string(code.rawValue), "message": .string(message), "retryable": .bool(retryable)]
-        if let field { object["field"] = .string(field) }
-        if let ovhQueryId { object["ovhQueryId"] = .string(ovhQueryId) }
-        return JSONValue.object(object).jsonText
+    public var jsonValue: JSONValue {
+        var object = details
+        object["code"] = .string(code.rawValue)
+        object["message"] = .string(message)
+        object["retryable"] = .bool(retryable)
+        object["field"] = field.map(JSONValue.string)
+        return .object(object)
     }
 
+    public var jsonText: String { jsonValue.jsonText }
+    var jsonBytes: [UInt8] { jsonValue.jsonBytes }
+
     public init?(jsonText: String) {
-        guard let value = try? JSONValue.parse(jsonText), let code = value["code"]?.stringValue else { return nil }
-        self.init(code: Code(rawValue: code), message: value["message"]?.stringValue ?? "",
-                  field: value["field"]?.stringValue, retryable: value["retryable"]?.boolValue ?? false,
-                  ovhQueryId: value["ovhQueryId"]?.stringValue)
+        guard var object = (try? JSONValue.parse(jsonText))?.objectValue, let code = object["code"]?.stringValue else { return nil }
+        self.init(code: Code(rawValue: code), message: object["message"]?.stringValue ?? "",
+                  field: object["field"]?.stringValue, retryable: object["retryable"]?.boolValue ?? false)
+        for known in ["code", "message", "field", "retryable"] { object[known] = nil }
+        details = object
     }
+}
+
+/// An error from an executor's own domain (an API client's, say) that knows how it reads
+/// as a job error: code, retryable, and its own extra fields.
+public protocol JobErrorConvertible: Error {
+    var jobError: JobError { get }
+}
+
+extension JobError: JobErrorConvertible {
+    public var jobError: JobError { self }
 }

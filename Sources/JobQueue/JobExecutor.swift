@@ -1,3 +1,39 @@
+/// Runs one job type. An executor gets its dependencies at construction, its args decoded
+/// once into `Args` (errors name the field and the rule), and a `JobContext` per attempt.
+public protocol JobExecutor: Sendable {
+    associatedtype Args: Decodable & Sendable
+    associatedtype Result: Encodable & Sendable
+
+    /// The `type` of the jobs it runs, e.g. `create-pop`.
+    static var type: String { get }
+
+    /// Args that a parent's result may supply to a `then` follow-up, each with a stand-in
+    /// value: a follow-up lacking them is checked at intake with these in their place.
+    static var inheritableArgs: [String: JSONValue] { get }
+
+    /// Rules across fields, checked after decoding, at intake and before every attempt.
+    /// Throws `JobError.invalid(field, rule)`.
+    static func check(_ args: Args) throws(JobError)
+
+    /// Runs one attempt. Returns the result, or children to run first; throws a JobError (or
+    /// a `JobErrorConvertible`), retryable or not. Any other error counts as retryable.
+    func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result>
+}
+
+extension JobExecutor {
+    public static var inheritableArgs: [String: JSONValue] { [:] }
+    public static func check(_ args: Args) throws(JobError) {}
+}
+
+/// How an attempt ended well.
+public enum JobOutcome<Result: Encodable & Sendable>: Sendable {
+    /// Done, with this result (its fields merge into `then` follow-ups' args).
+    case completed(Result)
+    /// Run these jobs first, as children (in parallel where workers allow, each with its own
+    /// retries and events); this job then runs again and sees their results in `childResults`.
+    case awaitChildren([JobDocument])
+}
+
 /// How much of a job's `args` must be there when it is checked.
 public enum ValidationMode: Sendable {
     /// The job is about to run, or was pushed on its own: every required field must be there.
@@ -5,54 +41,4 @@ public enum ValidationMode: Sendable {
     /// A `then` follow-up checked at intake: fields its parent's result will fill in may be
     /// missing, but those present must be valid.
     case followUp
-}
-
-/// Runs one job type. Executors register with a `JobRegistry`; the engine validates every
-/// job through its type's executor before accepting it and again before running it.
-public protocol JobExecutor: Sendable {
-    /// The `type` of the jobs this executor runs, e.g. `create-pop`.
-    var type: String { get }
-    /// Throws `JobError.invalid(field, rule)` for the first broken rule; `field` is `args.NAME`.
-    func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError)
-    /// Runs one attempt. Returns the result, or children to run first; throws `JobError`
-    /// (retryable or not); any other error counts as retryable.
-    func execute(_ job: JobContext) async throws -> JobOutcome
-}
-
-/// How an attempt ended well.
-public enum JobOutcome: Sendable {
-    /// Done, with this result (merged into `then` follow-ups' args).
-    case completed([String: JSONValue])
-    /// Run these jobs first, as children (in parallel where workers allow, each with its own
-    /// retries and events); this job then runs again and sees their results in `childResults`.
-    case awaitChildren([JobDocument])
-}
-
-/// What an executor sees of the job it runs.
-public struct JobContext: Sendable {
-    public let id: String
-    public let type: String
-    public let args: [String: JSONValue]
-    public let attempt: Int
-    public let maxAttempts: Int
-    public let meta: JSONValue?
-    /// Results of this job's `children`, by child id (all completed before it started).
-    public let childResults: [String: JSONValue]
-}
-
-/// The executors a worker (or `connectq enqueue`) knows, by job type.
-public struct JobRegistry: Sendable {
-    private var executors: [String: any JobExecutor] = [:]
-
-    public init(_ executors: [any JobExecutor] = []) {
-        for executor in executors { register(executor) }
-    }
-
-    public mutating func register(_ executor: any JobExecutor) {
-        executors[executor.type] = executor
-    }
-
-    public func executor(for type: String) -> (any JobExecutor)? { executors[type] }
-
-    public var types: [String] { executors.keys.sorted() }
 }

@@ -3,32 +3,39 @@
 /// `failPermanently` (fail at once, not retryable). Other args are ignored, so that a
 /// parent's result fields can flow into a `noop` follow-up as they do for real types.
 public struct NoopExecutor: JobExecutor {
-    public let type = "noop"
+    public static let type = "noop"
+
+    public struct Args: Decodable, Sendable {
+        var sleepMs: Int64?
+        var failTimes: Int64?
+        var failPermanently: Bool?
+    }
+
+    public struct Result: Encodable, Sendable {
+        var attempt: Int
+    }
 
     public init() {}
 
-    public func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {
-        if let value = args["sleepMs"], !(value.intValue.map { (0...3_600_000).contains($0) } ?? false) {
-            throw .invalid("args.sleepMs", "must be an integer from 0 to 3600000, got \(value.jsonText)")
+    public static func check(_ args: Args) throws(JobError) {
+        if let sleepMs = args.sleepMs, !(0...3_600_000).contains(sleepMs) {
+            throw .invalid("args.sleepMs", "must be an integer from 0 to 3600000, got \(sleepMs)")
         }
-        if let value = args["failTimes"], !(value.intValue.map { (0...100).contains($0) } ?? false) {
-            throw .invalid("args.failTimes", "must be an integer from 0 to 100, got \(value.jsonText)")
-        }
-        if let value = args["failPermanently"], value.boolValue == nil {
-            throw .invalid("args.failPermanently", "must be a boolean, got \(value.kindName)")
+        if let failTimes = args.failTimes, !(0...100).contains(failTimes) {
+            throw .invalid("args.failTimes", "must be an integer from 0 to 100, got \(failTimes)")
         }
     }
 
-    public func execute(_ job: JobContext) async throws -> JobOutcome {
-        if let sleepMs = job.args["sleepMs"]?.intValue, sleepMs > 0 {
+    public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
+        if let sleepMs = args.sleepMs, sleepMs > 0 {
             try await Task.sleep(for: .milliseconds(sleepMs))
         }
-        if job.args["failPermanently"]?.boolValue == true {
+        if args.failPermanently == true {
             throw JobError(code: "noop_failed", message: "failPermanently was set", retryable: false)
         }
-        if let failTimes = job.args["failTimes"]?.intValue, job.attempt <= failTimes {
-            throw JobError(code: "noop_failed", message: "attempt \(job.attempt) of the first \(failTimes) that fail", retryable: true)
+        if let failTimes = args.failTimes, context.attempt <= failTimes {
+            throw JobError(code: "noop_failed", message: "attempt \(context.attempt) of the first \(failTimes) that fail", retryable: true)
         }
-        return .completed(["attempt": .int(Int64(job.attempt))])
+        return .completed(Result(attempt: context.attempt))
     }
 }

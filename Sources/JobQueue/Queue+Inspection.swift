@@ -12,17 +12,17 @@ extension Queue {
     }
 
     public func stats() async throws(RedisError) -> Stats {
+        let now = try await redisTimeMs()
         let replies = try await redis.pipeline([
-            RedisCommand("LLEN", keys.inbox), RedisCommand("LLEN", keys.waiting), RedisCommand("ZCARD", keys.delayed),
-            RedisCommand("ZCARD", keys.active), RedisCommand("HLEN", keys.jobHash("pendingChildren")),
-            RedisCommand("ZCARD", keys.completed), RedisCommand("ZCARD", keys.failed),
-            RedisCommand("ZCOUNT", keys.workers, Self.nowMs(), "+inf"), RedisCommand("LINDEX", keys.waiting, -1),
+            RedisCommand("LLEN", keys.inbox), RedisCommand("LLEN", keys.waiting), RedisCommand("ZCARD", keys[.delayed]),
+            RedisCommand("ZCARD", keys[.active]), RedisCommand("ZCARD", keys[.waitingChildren]),
+            RedisCommand("ZCARD", keys[.completed]), RedisCommand("ZCARD", keys[.failed]),
+            RedisCommand("ZCOUNT", keys.workers, now, "+inf"), RedisCommand("LINDEX", keys.waiting, -1),
         ]).map { value throws(RedisError) in try value.checked() }
         let count = { (index: Int) in Int(replies[index].integer ?? 0) }
         var age: Int64?
-        if let oldest = replies[8].string,
-           let since = try await redis.send("HGET", keys.jobHash("since"), oldest).integer {
-            age = max(0, Self.nowMs() - since)
+        if let oldest = replies[8].string, let since = try await redis.send("HGET", keys.job(oldest), "since").integer {
+            age = max(0, now - since)
         }
         return Stats(inbox: count(0), waiting: count(1), delayed: count(2), active: count(3), waitingChildren: count(4),
                      completed: count(5), failed: count(6), workers: count(7), oldestWaitingAgeMs: age)
@@ -44,32 +44,34 @@ extension Queue {
         public var duplicateOf: String?
         public var worker: String?
         public var sinceMs: Int64?
+        /// What the last attempt saved for the next one.
+        public var checkpoint: JSONValue?
+        /// Children given in the document or asked for by the executor.
+        public var children: [String]
     }
-
-    static let infoFields = ["states", "types", "attempts", "maxAttempts", "stalls", "docs", "results", "errors",
-                             "raws", "parents", "duplicateOf", "workerOf", "since"]
 
     /// The job's record, or nil when the queue does not know the id (never pushed, or
     /// dropped by the completed-jobs retention).
     public func job(_ id: String) async throws(RedisError) -> JobInfo? {
-        let values = try await redis.pipeline(Self.infoFields.map { RedisCommand("HGET", keys.jobHash($0), id) })
-            .map { value throws(RedisError) in try value.checked().string }
-        guard let state = values[0] else { return nil }
+        guard let record = try await redis.send("HGETALL", keys.job(id)).fieldMap, let state = record["state"] else { return nil }
         return JobInfo(
-            id: id, state: state, type: values[1], attempts: Int(values[2] ?? "") ?? 0, maxAttempts: values[3].flatMap { Int($0) },
-            stalls: Int(values[4] ?? "") ?? 0, document: values[5].flatMap { try? JSONValue.parse($0) },
-            result: values[6].flatMap { try? JSONValue.parse($0) }, lastError: values[7].flatMap { JobError(jsonText: $0) },
-            raw: values[8], parent: values[9], duplicateOf: values[10], worker: values[11], sinceMs: values[12].flatMap { Int64($0) })
+            id: id, state: state, type: record["type"], attempts: Int(record["attempt"] ?? "") ?? 0,
+            maxAttempts: record["maxAttempts"].flatMap { Int($0) }, stalls: Int(record["stalls"] ?? "") ?? 0,
+            document: record["doc"].flatMap { try? JSONValue.parse($0) }, result: record["result"].flatMap { try? JSONValue.parse($0) },
+            lastError: record["error"].flatMap { JobError(jsonText: $0) }, raw: record["raw"], parent: record["parent"],
+            duplicateOf: record["duplicateOf"], worker: record["worker"], sinceMs: record["since"].flatMap { Int64($0) },
+            checkpoint: record["checkpoint"].flatMap { try? JSONValue.parse($0) },
+            children: (record["children"] ?? "").split(separator: " ").map(String.init))
     }
 
     /// The current state of a job, or nil when unknown.
     public func state(of id: String) async throws(RedisError) -> String? {
-        try await redis.send("HGET", keys.jobHash("states"), id).string
+        try await redis.send("HGET", keys.job(id), "state").string
     }
 
     /// Failed jobs, oldest failure first.
     public func failedJobs(limit: Int = 1000) async throws(RedisError) -> [JobInfo] {
-        let ids = try await redis.send("ZRANGE", keys.failed, 0, limit - 1).strings ?? []
+        let ids = try await redis.send("ZRANGE", keys[.failed], 0, limit - 1).strings ?? []
         var jobs: [JobInfo] = []
         for id in ids { if let job = try await job(id) { jobs.append(job) } }
         return jobs
@@ -78,13 +80,13 @@ extension Queue {
     /// Retries failed jobs; returns (id, outcome) where outcome is `retried` or why not.
     public func retryFailed(_ ids: [String]) async throws(RedisError) -> [(id: String, outcome: String)] {
         guard !ids.isEmpty else { return [] }
-        let flat = try await run(scripts.retryFailed, ids).strings ?? []
+        let flat = try await run(.retryFailed, ids).strings ?? []
         return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
     }
 
     public func retryAllFailed() async throws(RedisError) -> [(id: String, outcome: String)] {
         var outcomes: [(id: String, outcome: String)] = []
-        let ids = try await redis.send("ZRANGE", keys.failed, 0, -1).strings ?? []
+        let ids = try await redis.send("ZRANGE", keys[.failed], 0, -1).strings ?? []
         for start in stride(from: 0, to: ids.count, by: 500) {
             outcomes += try await retryFailed(Array(ids[start..<min(start + 500, ids.count)]))
         }
@@ -95,7 +97,7 @@ extension Queue {
     public func purgeFailed() async throws(RedisError) -> Int {
         var total = 0
         while true {
-            let removed = Int(try await run(scripts.purgeFailed, [1000]).integer ?? 0)
+            let removed = Int(try await run(.purgeFailed, [1000]).integer ?? 0)
             total += removed
             if removed == 0 { return total }
         }
@@ -151,7 +153,7 @@ public struct QueueEvent: Sendable, Equatable {
     public var event: String { fields["event"] ?? "" }
     public var jobID: String { fields["id"] ?? "" }
     public var error: JobError? { fields["error"].flatMap { JobError(jsonText: $0) } }
-    public var isTerminal: Bool { event == "completed" || event == "failed" }
+    public var isTerminal: Bool { EventKind(rawValue: event)?.isTerminal ?? false }
 
     /// One JSON object: JSON-valued fields (meta, result, error) embedded as JSON.
     public var jsonLine: String {

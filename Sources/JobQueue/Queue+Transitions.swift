@@ -1,100 +1,123 @@
 import RedisClient
 
-/// The worker's side of the state machine; each call is one script, fenced by the lease token.
+/// The worker's side of the state machine; each call is one function, fenced by lease tokens.
 extension Queue {
     struct Fetched {
         var jobs: [FetchedJob]
-        /// When the next delayed job is due (ms since 1970), if any.
-        var nextDueMs: Int64?
+        /// How long until the next delayed job is due, by Redis's clock.
+        var nextDueIn: Duration?
     }
 
-    /// Takes up to `count` inbox entries into this worker's intake list; returns them oldest first.
-    func takeInbox(count: Int, worker: String, heartbeatDeadlineMs: Int64) async throws(RedisError) -> [[UInt8]] {
-        let reply = try await run(scripts.intake, extraKey: keys.intake(worker: worker), [count, heartbeatDeadlineMs, worker])
+    /// Takes up to `count` inbox entries into this worker's intake list and renews its
+    /// heartbeat; returns the list oldest first.
+    func takeInbox(count: Int, worker: String, heartbeat: Duration) async throws(RedisError) -> [[UInt8]] {
+        let reply = try await run(.intake, [count, heartbeat.milliseconds, worker])
         return (reply.array ?? []).reversed().map { $0.bytes ?? [] }
     }
 
-    /// Settles the oldest `decisions.count` entries of this worker's intake list.
+    /// Settles this worker's whole intake list, one decision per entry, oldest first.
     func accept(_ decisions: [IntakeDecision], worker: String) async throws(RedisError) {
-        var arguments: [any RedisArgument] = [decisions.count]
-        for decision in decisions { arguments += decision.arguments as [any RedisArgument] }
-        _ = try await run(scripts.accept, extraKey: keys.intake(worker: worker), arguments)
+        var arguments: [[UInt8]] = [worker.redisBytes, decisions.count.redisBytes]
+        for decision in decisions { arguments += decision.arguments.map(\.redisBytes) }
+        _ = try await run([call(.accept, arguments)])[0].checked()
     }
 
-    func fetch(count: Int, lease: Duration, worker: String) async throws(RedisError) -> Fetched {
-        let reply = try await run(scripts.fetch, [count, lease.milliseconds, worker])
-        guard let items = reply.array, let first = items.first else { throw .unexpectedReply("fetch") }
-        let nextDue = first.integer.flatMap { $0 >= 0 ? $0 : nil }
-        return Fetched(jobs: items.dropFirst().compactMap(FetchedJob.init), nextDueMs: nextDue)
+    func fetchCall(count: Int, lease: Duration, worker: String) -> RedisFunctionLibrary.Call {
+        call(.fetch, [count, lease.milliseconds, worker])
     }
 
-    /// One finished job for `complete`.
-    struct Completion: Sendable {
-        var job: FetchedJob
-        var result: JSONValue
-        var followUps: [[JobRecord]]
-    }
-
-    /// Completes the jobs in one script call; per job, false when its lease was lost
-    /// (another worker took it over) and nothing changed for it.
-    func complete(_ completions: [Completion]) async throws(RedisError) -> [Bool] {
-        var arguments: [any RedisArgument] = [completions.count]
-        for completion in completions {
-            arguments += [completion.job.id, completion.job.token, completion.result.jsonText, completion.followUps.count] as [any RedisArgument]
-            for tree in completion.followUps { arguments += JobRecord.treeArguments(tree) as [any RedisArgument] }
+    static func fetched(_ reply: RedisValue) throws(RedisError) -> Fetched {
+        guard let items = try reply.checked().array, let first = items.first?.integer else { throw .unexpectedReply("fetch") }
+        var jobs: [FetchedJob] = []
+        jobs.reserveCapacity((items.count - 1) / FetchedJob.replyFields)
+        var index = 1
+        while index + FetchedJob.replyFields <= items.count {
+            if let job = FetchedJob(items[index..<(index + FetchedJob.replyFields)]) { jobs.append(job) }
+            index += FetchedJob.replyFields
         }
-        let outcome = try await run(scripts.complete, arguments).array ?? []
-        return completions.indices.map { $0 < outcome.count && outcome[$0].integer == 1 }
+        return Fetched(jobs: jobs, nextDueIn: first >= 0 ? .milliseconds(first) : nil)
+    }
+
+    /// One batch of settled attempts as function calls (one per kind present), to be sent
+    /// in one round trip.
+    func settleCalls(_ batch: [Settlement]) -> [(function: QueueFunction, entries: [Int], call: RedisFunctionLibrary.Call)] {
+        var completes: [Int] = [], retries: [Int] = [], fails: [Int] = []
+        for (index, settlement) in batch.enumerated() {
+            switch settlement.outcome {
+            case .completed: completes.append(index)
+            case .retry: retries.append(index)
+            case .fail: fails.append(index)
+            }
+        }
+        var calls: [(QueueFunction, [Int], RedisFunctionLibrary.Call)] = []
+        if !completes.isEmpty {
+            var arguments: [[UInt8]] = [completes.count.redisBytes]
+            for index in completes {
+                let settlement = batch[index]
+                guard case .completed(let result, let followUps) = settlement.outcome else { continue }
+                arguments += [settlement.id.redisBytes, settlement.token.redisBytes, result.jsonBytes, followUps.count.redisBytes]
+                for tree in followUps { arguments += JobRecord.treeArguments(tree).map(\.redisBytes) }
+            }
+            calls.append((.complete, completes, call(.complete, arguments)))
+        }
+        if !retries.isEmpty {
+            var arguments: [[UInt8]] = [retries.count.redisBytes]
+            for index in retries {
+                guard case .retry(let error, let delay) = batch[index].outcome else { continue }
+                arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, error.jsonBytes, delay.milliseconds.redisBytes]
+            }
+            calls.append((.retry, retries, call(.retry, arguments)))
+        }
+        if !fails.isEmpty {
+            var arguments: [[UInt8]] = [fails.count.redisBytes]
+            for index in fails {
+                guard case .fail(let error) = batch[index].outcome else { continue }
+                arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, error.jsonBytes]
+            }
+            calls.append((.fail, fails, call(.fail, arguments)))
+        }
+        return calls
     }
 
     /// The job waits for these children, then runs again; false when the lease was lost.
-    func awaitChildren(_ job: FetchedJob, children: [[JobRecord]]) async throws(RedisError) -> Bool {
-        var arguments: [any RedisArgument] = [job.id, job.token, children.count]
+    func awaitChildren(id: String, token: String, children: [[JobRecord]]) async throws(RedisError) -> Bool {
+        var arguments: [any RedisArgument] = [id, token, children.count]
         for tree in children { arguments += JobRecord.treeArguments(tree) as [any RedisArgument] }
-        return try await run(scripts.awaitChildren, arguments).integer == 1
+        return try await run(.awaitChildren, arguments).integer == 1
     }
 
-    func retry(_ job: FetchedJob, error: JobError, delay: Duration) async throws(RedisError) -> Bool {
-        try await run(scripts.retry, [job.id, job.token, error.jsonText, delay.milliseconds]).integer == 1
+    func settleDuplicate(id: String, token: String, recheck: Duration) async throws(RedisError) {
+        _ = try await run(.settleDuplicate, [id, token, recheck.milliseconds])
     }
 
-    func fail(_ job: FetchedJob, error: JobError) async throws(RedisError) -> Bool {
-        try await run(scripts.fail, [job.id, job.token, error.jsonText]).integer == 1
+    /// Saves an attempt's checkpoint in its job's record; false when the lease was lost.
+    func saveCheckpoint(id: String, token: String, value: JSONValue) async throws(RedisError) -> Bool {
+        try await run(.saveCheckpoint, [id, token, value.jsonText]).integer == 1
     }
 
-    func settleDuplicate(_ job: FetchedJob, recheck: Duration) async throws(RedisError) {
-        _ = try await run(scripts.settleDuplicate, [job.id, job.token, recheck.milliseconds])
-    }
-
-    /// Renews the worker's heartbeat and its jobs' leases; returns ids whose lease was lost.
-    func extendLeases(_ leases: [(id: String, token: String)], lease: Duration, worker: String) async throws(RedisError) -> [String] {
-        let deadline = Self.nowMs() + lease.milliseconds
+    /// Renews the worker's heartbeat and its jobs' leases; returns the tokens whose lease is lost.
+    func renewLeases(_ leases: [(id: String, token: String)], lease: Duration, worker: String) async throws(RedisError) -> Set<String> {
         let pairs = leases.flatMap { [$0.id, $0.token] as [any RedisArgument] }
-        return try await run(scripts.extendLeases, [lease.milliseconds, deadline, worker] + pairs).strings ?? []
+        return Set(try await run(.renewLeases, [lease.milliseconds, worker] + pairs).strings ?? [])
     }
 
     func release(_ leases: [(id: String, token: String)]) async throws(RedisError) {
         guard !leases.isEmpty else { return }
-        _ = try await run(scripts.release, leases.flatMap { [$0.id, $0.token] as [any RedisArgument] })
+        _ = try await run(.release, leases.flatMap { [$0.id, $0.token] as [any RedisArgument] })
     }
 
     /// The sweep every worker runs each third of a lease; public for operators' tools and tests.
     public func recoverStalled(maxStalls: Int, limit: Int = 100) async throws(RedisError) -> Int {
-        Int(try await run(scripts.recoverStalled, [maxStalls, limit]).integer ?? 0)
+        Int(try await run(.recoverStalled, [maxStalls, limit]).integer ?? 0)
     }
 
     /// Gives the intake entries of workers whose heartbeat expired back to the inbox.
-    func recoverDeadWorkers() async throws(RedisError) -> Int {
-        let dead = try await redis.send("ZRANGEBYSCORE", keys.workers, "-inf", Self.nowMs(), "LIMIT", 0, 20).strings ?? []
-        var moved = 0
-        for worker in dead {
-            moved += max(0, Int(try await run(scripts.recoverWorker, extraKey: keys.intake(worker: worker), [worker]).integer ?? 0))
-        }
-        return moved
+    func recoverDeadWorkers(limit: Int = 20) async throws(RedisError) -> Int {
+        Int(try await run(.recoverDeadWorkers, [limit]).integer ?? 0)
     }
 
     func unregister(worker: String) async throws(RedisError) {
-        _ = try await run(scripts.unregisterWorker, extraKey: keys.intake(worker: worker), [worker])
+        _ = try await run(.unregisterWorker, [worker])
     }
 }
 
@@ -124,12 +147,5 @@ enum IntakeDecision {
             let meta = value?["meta"].flatMap { $0.objectValue != nil ? $0.jsonText : nil } ?? ""
             return .reject(preferredID: id, type: type, meta: meta, error: error)
         }
-    }
-}
-
-extension Duration {
-    var milliseconds: Int64 {
-        let parts = components
-        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }
 }

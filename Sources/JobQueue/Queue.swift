@@ -1,44 +1,67 @@
-import Foundation
 import RedisClient
 
-/// One queue in Redis (a handle: cheap to copy): every state change goes through one of its scripts.
+/// One queue in Redis (a handle: cheap to copy): every state change is one call of a
+/// function of the queue's library.
 public struct Queue: Sendable {
     public let redis: RedisClient
     public let keys: QueueKeys
     public let options: QueueOptions
-    let scripts = QueueScripts.shared
+    /// The settings every function call passes first (see CommonLua.swift).
+    private let settings: [[UInt8]]
 
     public init(redis: RedisClient, name: String, options: QueueOptions = QueueOptions()) {
         self.redis = redis
         self.keys = QueueKeys(queue: name)
         self.options = options
+        self.settings = [options.eventsMaxLength.redisBytes, options.keepCompletedCount.redisBytes,
+                         options.keepCompletedAge.milliseconds.redisBytes]
     }
 
-    static func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
+    /// The oldest Redis the engine runs on: it is a Redis Functions library (7.0).
+    public static let minimumRedisVersion = [7, 0, 0]
 
-    /// A script call with the queue's keys and common arguments (common.lua) in front.
-    func call(_ script: RedisScript, extraKey: String? = nil, _ arguments: [any RedisArgument]) -> RedisScript.Call {
-        let common: [any RedisArgument] = [Self.nowMs(), options.eventsMaxLength, options.keepCompletedCount,
-                                           Int64(options.keepCompletedAge.components.seconds * 1000)]
-        return RedisScript.Call(script: script, keys: keys.scriptKeys + (extraKey.map { [$0] } ?? []), arguments: common + arguments)
+    /// Checks the server's version and loads the engine's functions; call it once at start.
+    /// Throws `QueueError.redisTooOld` naming what is needed.
+    public func prepare() async throws {
+        let info = try await redis.send("INFO", "server").string ?? ""
+        let version = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("redis_version:") }
+            .map { String($0.dropFirst("redis_version:".count)) } ?? "unknown"
+        let parts = version.split(separator: ".").map { Int($0) ?? 0 }
+        guard parts.lexicographicallyPrecedes(Self.minimumRedisVersion) == false, !parts.isEmpty else {
+            throw QueueError.redisTooOld(version)
+        }
+        try await redis.load(QueueLibrary.library)
     }
 
-    func run(_ script: RedisScript, extraKey: String? = nil, _ arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
-        try await redis.evaluate([call(script, extraKey: extraKey, arguments)])[0].checked()
+    func call(_ function: QueueFunction, _ arguments: [[UInt8]]) -> RedisFunctionLibrary.Call {
+        RedisFunctionLibrary.Call(function: function.name, keys: keys.all, arguments: settings + arguments)
+    }
+
+    func call(_ function: QueueFunction, _ arguments: [any RedisArgument]) -> RedisFunctionLibrary.Call {
+        call(function, arguments.map(\.redisBytes))
+    }
+
+    func run(_ function: QueueFunction, _ arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
+        try await redis.call(QueueLibrary.library, [call(function, arguments)])[0].checked()
+    }
+
+    /// Several calls in one round trip; each reply (or error) in place.
+    func run(_ calls: [RedisFunctionLibrary.Call]) async throws(RedisError) -> [RedisValue] {
+        try await redis.call(QueueLibrary.library, calls)
     }
 
     // MARK: Producing
 
-    /// `connectq enqueue`: inserts all documents or none. Throws `EnqueueError.duplicateID`
+    /// `connectq enqueue`: inserts all documents or none. Throws `QueueError.duplicateID`
     /// when an id is still known to the queue. Returns the root job ids.
     public func enqueue(_ documents: [JobDocument]) async throws -> [String] {
         var arguments: [any RedisArgument] = [documents.count]
         for document in documents {
             arguments += JobRecord.treeArguments(JobRecord.tree(for: document, parent: nil)) as [any RedisArgument]
         }
-        let reply = try await redis.evaluate([call(scripts.enqueue, arguments)])[0]
+        let reply = try await run([call(.enqueue, arguments)])[0]
         if case .error(let message) = reply, message.hasPrefix("DUPLICATE ") {
-            throw EnqueueError.duplicateID(String(message.dropFirst("DUPLICATE ".count)))
+            throw QueueError.duplicateID(String(message.dropFirst("DUPLICATE ".count)))
         }
         return try reply.checked().strings ?? []
     }
@@ -47,11 +70,38 @@ public struct Queue: Sendable {
     public func push(raw: String) async throws(RedisError) {
         try await redis.send("LPUSH", keys.inbox, raw)
     }
+
+    /// Redis's clock, in ms since 1970: the only clock the engine compares against.
+    public func redisTimeMs() async throws(RedisError) -> Int64 {
+        let parts = try await redis.send("TIME").strings ?? []
+        guard parts.count == 2, let seconds = Int64(parts[0]), let micros = Int64(parts[1]) else { throw .unexpectedReply("TIME") }
+        return seconds * 1000 + micros / 1000
+    }
 }
 
-public enum EnqueueError: Error, CustomStringConvertible {
+public enum QueueError: Error, CustomStringConvertible {
     case duplicateID(String)
+    case redisTooOld(String)
+
     public var description: String {
-        switch self { case .duplicateID(let message): return message }
+        switch self {
+        case .duplicateID(let message): return message
+        case .redisTooOld(let version):
+            return "Redis \(version) is too old: connectq needs Redis 7.0 or newer (its engine is a Redis Functions library)"
+        }
+    }
+}
+
+extension Duration {
+    var milliseconds: Int64 {
+        let parts = components
+        return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// Seconds with millisecond precision, as blocking Redis commands take them.
+    var secondsText: String {
+        let ms = max(milliseconds, 0)
+        let fraction = String(ms % 1000)
+        return "\(ms / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 }

@@ -1,8 +1,44 @@
+/// Every Redis key of a queue, named once: the functions get them in this order and bind
+/// them to these names (`K.waiting`, …), so Swift and Lua cannot disagree.
+public enum QueueKey: String, CaseIterable, Sendable {
+    /// Producers `LPUSH` raw job documents here; workers take them from the other end.
+    case inbox
+    /// One entry per state change of every job (the contract's events).
+    case events
+    /// Ids ready to run, oldest at the right.
+    case waiting
+    /// Ids by the time they are due (`runAt`, retry back-off, duplicate re-checks).
+    case delayed
+    /// Ids by the deadline of their lease (Redis time).
+    case active
+    /// Ids of parents waiting for their children, by the time they started waiting.
+    case waitingChildren
+    /// Ids by the time they completed or failed (retention works on these).
+    case completed, failed
+    /// Worker ids by the deadline of their heartbeat.
+    case workers
+    /// A marker list that sleeping workers block on (BLPOP): work may be there.
+    case wakeup
+    /// idempotencyKey → id of the job that runs for it.
+    case idempotency
+    /// Counter behind lease tokens.
+    case sequence
+    /// `job:ID`, one hash per job: state, document, attempts, lease token, result, error…
+    case jobPrefix = "job:"
+    /// `intake:WORKER`: inbox entries a worker has taken and not settled yet.
+    case intakePrefix = "intake:"
+
+    /// The name the Lua functions use for it.
+    var luaName: String { String(describing: self) }
+}
+
 /// The Redis keys of one queue. All start with `connectq:{Q}:`: the braces are a Redis
-/// Cluster hash tag, so one slot holds the whole queue and every script's keys.
+/// Cluster hash tag, so one slot holds the whole queue, per-job hashes included.
 public struct QueueKeys: Sendable {
     public let queue: String
     public let prefix: String
+    /// Every key of `QueueKey` in declaration order, as each function call passes them.
+    public let all: [String]
 
     /// Queue names as the contract allows them.
     public static func isValidName(_ name: String) -> Bool {
@@ -12,33 +48,24 @@ public struct QueueKeys: Sendable {
         }
     }
 
-    /// Every script gets these, in this order (common.lua names them). Built once: every
-    /// script call sends them.
-    public let scriptKeys: [String]
-
     public init(queue: String) {
         self.queue = queue
-        self.prefix = "connectq:{\(queue)}:"
-        let prefix = self.prefix
-        self.scriptKeys = ["inbox", "events", "waiting", "delayed", "active", "completed", "failed", "wakeup", "workers",
-                           "docs", "states", "types", "metas", "attempts", "maxAttempts", "stalls", "tokens", "results", "errors",
-                           "raws", "parents", "pendingChildren", "children", "duplicateOf", "idempotency", "idempotencyKeys",
-                           "since", "started", "workerOf"].map { prefix + $0 }
+        let prefix = "connectq:{\(queue)}:"
+        self.prefix = prefix
+        self.all = QueueKey.allCases.map { prefix + $0.rawValue }
     }
 
-    public var inbox: String { prefix + "inbox" }
-    public var events: String { prefix + "events" }
-    public var waiting: String { prefix + "waiting" }
-    public var delayed: String { prefix + "delayed" }
-    public var active: String { prefix + "active" }
-    public var completed: String { prefix + "completed" }
-    public var failed: String { prefix + "failed" }
-    public var workers: String { prefix + "workers" }
-    public var wakeup: String { prefix + "wakeup" }
+    public subscript(key: QueueKey) -> String { prefix + key.rawValue }
 
-    /// A per-job hash (field = job id), e.g. `states`, `docs`, `results`.
-    public func jobHash(_ name: String) -> String { prefix + name }
+    public var inbox: String { self[.inbox] }
+    public var events: String { self[.events] }
+    public var waiting: String { self[.waiting] }
+    public var wakeup: String { self[.wakeup] }
+    public var workers: String { self[.workers] }
+
+    /// The hash that holds one job's record.
+    public func job(_ id: String) -> String { self[.jobPrefix] + id }
 
     /// Where a worker keeps the inbox entries it has taken and not settled yet.
-    public func intake(worker: String) -> String { prefix + "intake:" + worker }
+    public func intake(worker: String) -> String { self[.intakePrefix] + worker }
 }

@@ -12,6 +12,8 @@ public struct WorkerOptions: Sendable {
     public var maxStalls = 3
     /// Inbox entries taken, validated and accepted per round trip.
     public var intakeBatch = 100
+    /// Ended attempts recorded per round trip at most (group commit).
+    public var settleBatch = 256
     public var retry = RetryPolicy()
     /// Longest a blocking wait for new work lasts (also bounds how fast a stop is noticed).
     public var idleWait: Duration = .seconds(1)

@@ -12,9 +12,16 @@ extension OVHError {
     }
 }
 
-/// Throws `.cancelled` when the task is cancelled; called before every request.
+/// A check the caller's context may add, run before every request: a job runner's "does
+/// this attempt still hold its lease?", which a frozen and resumed process answers no
+/// before any timer has had a chance to cancel it. False stops the call as cancellation does.
+public enum OVHRequestGate {
+    @TaskLocal public static var mayProceed: (@Sendable () -> Bool)?
+}
+
+/// Throws `.cancelled` when the task is cancelled or the gate says no; called before every request.
 func checkCancellation(_ call: String) throws(OVHError) {
-    if Task.isCancelled { throw .cancelled(call) }
+    if Task.isCancelled || OVHRequestGate.mayProceed?() == false { throw .cancelled(call) }
 }
 
 /// `Task.sleep` that ends at once, throwing `.cancelled`, when the task is cancelled.

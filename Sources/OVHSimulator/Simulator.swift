@@ -14,12 +14,13 @@ public struct Simulator: Sendable {
         self.inventory = Inventory(options: options)
     }
 
-    public func application() -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ovh-simulator"))
+    public func application() throws -> some ApplicationProtocol {
+        Application(router: try router(), configuration: .init(address: .hostname(options.host, port: options.port), serverName: "ovh-simulator"))
     }
 
-    func router() -> Router<BasicRequestContext> {
+    func router() throws -> Router<BasicRequestContext> {
         let router = Router()
+        if let path = options.requestLog { router.add(middleware: try RequestLog(path: path)) }
         router.addMiddleware { QueryIDAndErrors() }
         if options.inspect {
             router.get("_simulator/state") { _, _ in

@@ -22,6 +22,8 @@ public struct SimulatorOptions: Sendable {
     public var inspect = false
     /// Largest accepted gap between X-Ovh-Timestamp and the simulator's clock.
     public var allowedClockSkew: Duration = .seconds(300)
+    /// Appends one JSON line per call to this file (RequestLog.swift).
+    public var requestLog: String?
     /// `Retry-After` seconds sent with an injected 429.
     public var retryAfterSeconds = 1
     public var applicationKey: String

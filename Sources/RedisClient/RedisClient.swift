@@ -36,7 +36,6 @@ public final class RedisClient: @unchecked Sendable {
     // Guarded by `condition`.
     private var queue: [Request] = []
     private var isClosed = false
-    private var scriptHashes: [String: String] = [:]
     // Touched only by the client's thread.
     private var connection: RedisConnection?
     private var nextConnectAttempt = ContinuousClock.now
@@ -90,61 +89,31 @@ public final class RedisClient: @unchecked Sendable {
         condition.unlock()
     }
 
-    // MARK: Scripts
+    // MARK: Functions
 
-    /// Runs scripts with EVALSHA, loading any the server does not know (first use, or a
-    /// restarted Redis answering NOSCRIPT) and re-sending just those.
-    public func evaluate(_ calls: [RedisScript.Call]) async throws(RedisError) -> [RedisValue] {
-        var replies = [RedisValue](repeating: .null, count: calls.count)
-        var pending = Array(calls.indices)
-        for round in 0..<3 {
-            let missing = Set(pending.map { calls[$0].script }.filter { hash(of: $0) == nil })
-            if !missing.isEmpty {
-                let sources = Array(missing)
-                let loaded = try await pipeline(sources.map { RedisCommand("SCRIPT", "LOAD", $0.source) })
-                for (script, reply) in zip(sources, loaded) {
-                    guard let sha = try reply.checked().string else { throw .unexpectedReply("SCRIPT LOAD of \(script.name)") }
-                    remember(sha, for: script)
-                }
-            }
-            let commands = pending.map { index in
-                calls[index].command(sha: hash(of: calls[index].script)!)
-            }
-            let results = try await pipeline(commands)
-            var stillMissing: [Int] = []
-            for (index, reply) in zip(pending, results) {
-                if case .error(let message) = reply, message.hasPrefix("NOSCRIPT"), round < 2 {
-                    forget(calls[index].script)
-                    stillMissing.append(index)
-                } else {
-                    replies[index] = reply
-                }
-            }
-            if stillMissing.isEmpty { break }
-            pending = stillMissing
-        }
+    /// Runs `FCALL`s of `library` as one pipeline, loading the library first where the
+    /// server does not have it (first use, or a Redis restarted without its data) and
+    /// re-sending just the calls that found no function. Error replies come back in place.
+    public func call(_ library: RedisFunctionLibrary, _ calls: [RedisFunctionLibrary.Call]) async throws(RedisError) -> [RedisValue] {
+        var replies = try await pipeline(calls.map { $0.command(in: library) })
+        let missing = replies.indices.filter { replies[$0].isMissingFunction }
+        guard !missing.isEmpty else { return replies }
+        try await load(library)
+        let retried = try await pipeline(missing.map { calls[$0].command(in: library) })
+        for (index, reply) in zip(missing, retried) { replies[index] = reply }
         return replies
     }
 
-    /// Runs one script; an error reply is thrown as `RedisError.server`.
+    /// Runs one function; an error reply is thrown as `RedisError.server`.
     @discardableResult
-    public func evaluate(_ script: RedisScript, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
-        try await evaluate([RedisScript.Call(script: script, keys: keys, arguments: arguments)])[0].checked()
+    public func call(_ library: RedisFunctionLibrary, _ function: String, keys: [String], arguments: [any RedisArgument]) async throws(RedisError) -> RedisValue {
+        try await call(library, [.init(function: function, keys: keys, arguments: arguments.map(\.redisBytes))])[0].checked()
     }
 
-    private func hash(of script: RedisScript) -> String? {
-        condition.lock(); defer { condition.unlock() }
-        return scriptHashes[script.source]
-    }
-
-    private func remember(_ sha: String, for script: RedisScript) {
-        condition.lock(); defer { condition.unlock() }
-        scriptHashes[script.source] = sha
-    }
-
-    private func forget(_ script: RedisScript) {
-        condition.lock(); defer { condition.unlock() }
-        scriptHashes[script.source] = nil
+    /// `FUNCTION LOAD`; another client having loaded the same library first is fine.
+    public func load(_ library: RedisFunctionLibrary) async throws(RedisError) {
+        let reply = try await pipeline([RedisCommand("FUNCTION", "LOAD", library.source)])[0]
+        if case .error(let message) = reply, !message.contains("already exists") { throw .server(message) }
     }
 
     // MARK: The client's thread

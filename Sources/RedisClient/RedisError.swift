@@ -19,13 +19,14 @@ public enum RedisError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// Whether trying again later can help (the connection broke, Redis is loading or restarting).
+    /// Whether trying again later can help: the connection broke, Redis is loading or
+    /// restarting, or it is out of memory (refused whole, so nothing was half done).
     public var isTransient: Bool {
         switch self {
         case .connection: return true
         case .server(let message):
             return message.hasPrefix("LOADING") || message.hasPrefix("BUSY") || message.hasPrefix("TRYAGAIN")
-                || message.hasPrefix("MASTERDOWN") || message.hasPrefix("READONLY")
+                || message.hasPrefix("MASTERDOWN") || message.hasPrefix("READONLY") || message.hasPrefix("OOM")
         default: return false
         }
     }

@@ -40,6 +40,12 @@ public enum RedisValue: Sendable, Hashable {
 
     public var isNull: Bool { self == .null }
 
+    /// `FCALL` of a function the server does not know (library not loaded yet, or lost).
+    public var isMissingFunction: Bool {
+        if case .error(let message) = self { return message.hasPrefix("ERR Function not found") }
+        return false
+    }
+
     /// The value itself, or the server's error as a thrown `RedisError.server`.
     public func checked() throws(RedisError) -> RedisValue {
         if case .error(let message) = self { throw .server(message) }

@@ -14,7 +14,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     var files: [String]
 
     func run() async throws {
-        let registry = JobTypes.registry(diagnostic: true, client: nil)
+        let registry = JobTypes.validating
         var documents: [JobDocument] = []
         var problems: [String] = []
         for file in files {
@@ -51,9 +51,10 @@ struct EnqueueCommand: AsyncParsableCommand {
         let queue = try queueOptions.openQueue(clientName: "connectq-enqueue")
         defer { queue.redis.close() }
         do {
+            try await queue.prepare()
             let ids = try await queue.enqueue(documents)
             if output.json { printJSON(.array(ids.map(JSONValue.string))) } else { ids.forEach { print($0) } }
-        } catch let error as EnqueueError {
+        } catch let error as QueueError {
             printError("\(error); nothing was pushed")
             throw ExitCode(2)
         }

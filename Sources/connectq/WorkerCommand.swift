@@ -82,7 +82,7 @@ struct WorkerCommand: AsyncParsableCommand {
         options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
         let client = try ovhClient(logger: logger)
         defer { client?.shutdown() }
-        let worker = Worker(queue: queue, registry: JobTypes.registry(diagnostic: diagnosticJobs, client: client), options: options, logger: logger)
+        let worker = Worker(queue: queue, registry: JobTypes.runnable(client: client, diagnostic: diagnosticJobs), options: options, logger: logger)
         logger.info("connecting", metadata: ["redis": "\(queue.redis.url)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: worker)],
@@ -92,14 +92,14 @@ struct WorkerCommand: AsyncParsableCommand {
     }
 
     /// The OVH client from OVH_* variables or --ovh-config. Without credentials only a
-    /// diagnostic worker may start; its OVH jobs then fail with `not_configured`.
+    /// diagnostic worker may start, and it runs no OVH job type.
     private func ovhClient(logger: Logger) throws -> OVHClient? {
         let credentials: OVHCredentials
         do {
             credentials = try OVHCredentials.load(configFile: ovhConfig)
         } catch {
             guard diagnosticJobs else { throw ValidationError("\(error)") }
-            logger.warning("no OVH credentials: OVH job types will fail with not_configured (\(error))")
+            logger.warning("no OVH credentials: this worker runs only the diagnostic job type (\(error))")
             return nil
         }
         var options = OVHClientOptions()

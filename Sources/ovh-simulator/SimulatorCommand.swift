@@ -21,6 +21,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Added to every call (e.g. 20ms).") var latency = "0ms"
     @Option(help: "Share of OCC tasks that end in error, 0 to 1.") var taskErrorRate = 0.0
     @Flag(help: "Serve GET /_simulator/state (unsigned).") var inspect = false
+    @Option(help: "Append one JSON line per API call to this file (time, method, path, status, consumer key hash).") var requestLog: String?
     @Option(help: "Application key (default: OVH_APPLICATION_KEY).") var applicationKey: String?
     @Option(help: "Application secret (default: OVH_APPLICATION_SECRET).") var applicationSecret: String?
     @Option(help: "Consumer key (default: OVH_CONSUMER_KEY).") var consumerKey: String?
@@ -57,6 +58,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.latency = parseDuration(latency)!
         options.inspect = inspect
         options.taskErrorRate = taskErrorRate
+        options.requestLog = requestLog
         print("ovh-simulator on http://\(host):\(port)/1.0 (\(services) services, task duration \(taskDuration), seed \(seed))")
         try await Simulator(options: options).application().runService()
     }

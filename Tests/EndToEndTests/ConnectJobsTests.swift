@@ -105,7 +105,7 @@ import TestSupport
         (#"{"type":"delete-tree","args":{"serviceName":"11111111-2222-4333-8444-555555555555","popId":-3}}"#, "args.popId"),
     ] as [(String, String)])
     func invalidArgsFailBeforeAnyAPICallNamingTheField(_ raw: String, _ field: String) throws {
-        let registry = JobRegistry(ConnectJobTypes.executors(client: nil))
+        let registry = JobRegistry(validating: ConnectJobTypes.types)
         do {
             _ = try JobDocument.parse(Array(raw.utf8), registry: registry)
             Issue.record("expected \(field) to be rejected")

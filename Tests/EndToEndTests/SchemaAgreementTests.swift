@@ -8,7 +8,7 @@ import TestSupport
 /// every example, and on a set of invalid documents. The schemas are checked by a real
 /// JSON Schema validator (ops/lib/check-job-schemas.py, Debian's python3-jsonschema).
 @Suite struct SchemaAgreementTests {
-    let registry = JobRegistry(ConnectJobTypes.executors(client: nil) + [NoopExecutor()])
+    let registry = JobRegistry(validating: ConnectJobTypes.types + [NoopExecutor.self])
     static let examples = ["link-vrack", "create-pop", "add-datacenter", "add-extra", "delete-tree", "l2-service",
                            "l3-service-bgp", "l3-service-static", "bulk-services", "teardown", "noop-engine-tour"]
 

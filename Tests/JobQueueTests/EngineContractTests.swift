@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-import JobQueue
+@testable import JobQueue
 import RedisClient
 import Testing
 import TestSupport
@@ -113,7 +113,7 @@ import TestSupport
         try await withRedisServer { server in
             try await withQueue(server) { queue in
                 _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "taken")])
-                await #expect(throws: EnqueueError.self) {
+                await #expect(throws: QueueError.self) {
                     try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "fresh"), JobDocument(type: "noop", args: [:], id: "taken")])
                 }
                 #expect(try await queue.state(of: "fresh") == nil)
@@ -238,10 +238,10 @@ import TestSupport
 
     @Test func childrenRunBeforeTheirParentWhichSeesTheirResults() async throws {
         struct Collect: JobExecutor {
-            let type = "collect"
-            func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {}
-            func execute(_ job: JobContext) async throws -> JobOutcome {
-                .completed(["children": .object(job.childResults)])
+            static let type = "collect"
+            struct Args: Decodable {}
+            func run(_ args: Args, in job: JobContext) async throws -> JobOutcome<JSONValue> {
+                .completed(.object(["children": .object(job.childResults)]))
             }
         }
         try await withRedisServer { server in
@@ -263,11 +263,11 @@ import TestSupport
     @Test func anExecutorCanAskForChildrenAndRunsAgainWithTheirResults() async throws {
         /// Fans out to `count` noop children, then sums their attempts.
         struct FanOut: JobExecutor {
-            let type = "fan-out"
-            func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {}
-            func execute(_ job: JobContext) async throws -> JobOutcome {
+            static let type = "fan-out"
+            struct Args: Decodable { var count: Int }
+            func run(_ args: Args, in job: JobContext) async throws -> JobOutcome<[String: JSONValue]> {
                 if job.childResults.isEmpty {
-                    let count = job.args["count"]?.intValue ?? 0
+                    let count = args.count
                     return .awaitChildren((0..<count).map { JobDocument(type: "noop", args: ["failTimes": .int($0 == 0 ? 1 : 0)], id: "\(job.id)-\($0)") })
                 }
                 let total = job.childResults.values.compactMap { $0["attempt"]?.intValue }.reduce(0, +)
@@ -343,7 +343,7 @@ import TestSupport
                 #expect(try await queue.stats().completed == 5)
                 #expect(try await queue.job("r1") == nil)
                 #expect(try await queue.job("r40")?.state == "completed")
-                let leftovers = try await queue.redis.send("HLEN", queue.keys.jobHash("docs")).integer
+                let leftovers = try await queue.redis.send("KEYS", queue.keys.job("*")).array?.count
                 #expect(leftovers == 5)
             }
         }
@@ -491,10 +491,10 @@ import TestSupport
 
 /// Fails the first attempt of each job id it sees in this process, then succeeds.
 struct FailOnce: JobExecutor {
-    let type = "fail-once"
+    static let type = "fail-once"
     static let seen = Mutex<Set<String>>([])
-    func validate(_ args: [String: JSONValue], mode: ValidationMode) throws(JobError) {}
-    func execute(_ job: JobContext) async throws -> JobOutcome {
+    struct Args: Decodable {}
+    func run(_ args: Args, in job: JobContext) async throws -> JobOutcome<[String: JSONValue]> {
         if Self.seen.withLock({ $0.insert(job.id).inserted }) {
             throw JobError(code: "first_time", message: "fails the first time", retryable: true)
         }
@@ -502,17 +502,9 @@ struct FailOnce: JobExecutor {
     }
 }
 
-/// Leases the next waiting job to a worker that will never renew it nor report back.
+/// Leases the next waiting job to a worker that will never renew it nor report back
+/// (300 ms lease), as a worker that then dies would have.
 func leaseAsGhost(_ queue: Queue) async throws {
-    // fetch.lua run by hand, as a worker that then dies would have run it (300 ms lease).
-    let fetch = try String(contentsOf: scriptURL("fetch"), encoding: .utf8)
-    let common = try String(contentsOf: scriptURL("common"), encoding: .utf8)
-    let script = RedisScript(name: "fetch", source: common + "\n" + fetch)
-    let now = Int64(Date().timeIntervalSince1970 * 1000)
-    _ = try await queue.redis.evaluate(script, keys: queue.keys.scriptKeys, arguments: [now, 1000, 100, 86_400_000, 1, 300, "ghost"])
-}
-
-func scriptURL(_ name: String) -> URL {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("Sources/JobQueue/Scripts/\(name).lua")
+    try await queue.prepare()
+    _ = try await queue.redis.call(QueueLibrary.library, "fetch", keys: queue.keys.all, arguments: [1000, 100, 86_400_000, 1, 300, "ghost"])
 }

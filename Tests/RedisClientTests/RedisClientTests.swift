@@ -66,17 +66,26 @@ import TestSupport
         }
     }
 
-    @Test func scriptsLoadOnFirstUseAndAgainAfterNOSCRIPT() async throws {
+    @Test func functionLibrariesLoadOnFirstUseAndAgainAfterTheServerLostThem() async throws {
         try await withRedisServer { server in
             let client = RedisClient(url: server.url)
             defer { client.close() }
-            let script = RedisScript(name: "echo", source: "return {KEYS[1], ARGV[1]}")
-            #expect(try await client.evaluate(script, keys: ["k"], arguments: ["v"]).strings == ["k", "v"])
-            try await client.send("SCRIPT", "FLUSH")
-            let replies = try await client.evaluate([
-                .init(script: script, keys: ["a"], arguments: ["1"]), .init(script: script, keys: ["b"], arguments: ["2"]),
+            let library = RedisFunctionLibrary(baseName: "test", body: """
+                redis.register_function('{{LIBRARY}}_echo', function(keys, args) return {keys[1], args[1]} end)
+                """)
+            #expect(try await client.call(library, "echo", keys: ["k"], arguments: ["v"]).strings == ["k", "v"])
+            try await client.send("FUNCTION", "FLUSH")
+            let replies = try await client.call(library, [
+                .init(function: "echo", keys: ["a"], arguments: [Array("1".utf8)]), .init(function: "echo", keys: ["b"], arguments: [Array("2".utf8)]),
             ])
             #expect(replies.map(\.strings) == [["a", "1"], ["b", "2"]])
+            // A second client loading the same library finds it there: no error.
+            let other = RedisClient(url: server.url)
+            defer { other.close() }
+            try await other.load(library)
+            // Another source is another library: old and new programs do not replace each other's functions.
+            let changed = RedisFunctionLibrary(baseName: "test", body: "redis.register_function('{{LIBRARY}}_echo', function(keys, args) return 1 end)")
+            #expect(changed.name != library.name && changed.name.hasPrefix("test_"))
         }
     }
 

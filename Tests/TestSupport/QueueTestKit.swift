@@ -107,10 +107,12 @@ public final class WorkerProcess: Sendable {
     public let process: ChildProcess
     public let logPath: String
 
-    /// `environment` is added to this process's (OVH_* variables, say).
-    public init(redis: RedisServer, queue: String, arguments: [String] = [], environment: [String: String] = [:]) throws {
+    /// `environment` is added to this process's (OVH_* variables, say); `wrapper` runs it
+    /// under another program (`faketime -f +60s`, say).
+    public init(redis: RedisServer, queue: String, arguments: [String] = [], environment: [String: String] = [:],
+                wrapper: [String] = []) throws {
         logPath = redis.directory.appendingPathComponent("worker-\(UUID().uuidString.prefix(8)).log").path
-        process = try ChildProcess([try connectqBinary(), "worker", "--redis", redis.urlString, "--queue", queue,
+        process = try ChildProcess(wrapper + [try connectqBinary(), "worker", "--redis", redis.urlString, "--queue", queue,
                                     "--diagnostic-jobs", "--log-level", "debug"] + arguments,
                                    environment: ProcessInfo.processInfo.environment.merging(environment) { $1 }, outputPath: logPath)
     }

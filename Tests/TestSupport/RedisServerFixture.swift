@@ -102,9 +102,10 @@ public final class RedisServer: @unchecked Sendable {
     }
 }
 
-public func withRedisServer<T>(appendOnly: Bool = false, password: String? = nil,
+/// `extraConfig`: more `redis-server` arguments, as flat name/value pairs.
+public func withRedisServer<T>(appendOnly: Bool = false, password: String? = nil, extraConfig: [String] = [],
                                _ body: (RedisServer) async throws -> T) async throws -> T {
-    let server = try RedisServer(appendOnly: appendOnly, password: password)
+    let server = try RedisServer(appendOnly: appendOnly, password: password, extraConfig: extraConfig)
     do {
         let result = try await body(server)
         server.cleanUp()

@@ -27,7 +27,7 @@ public func withSimulator<T: Sendable>(_ configure: (inout SimulatorOptions) -> 
     configure(&options)
     var logger = Logger(label: "simulator")
     logger.logLevel = .critical
-    let application = Simulator(options: options).application()
+    let application = try Simulator(options: options).application()
     let group = ServiceGroup(configuration: .init(services: [application], logger: logger))
     let handle = SimulatorHandle(options: options)
     return try await withThrowingTaskGroup(of: Void.self) { tasks in

@@ -1,0 +1,293 @@
+extension QueueLibrary {
+    /// Helpers every function shares, defined once when the library loads.
+    ///
+    /// A job's record is one hash, `K.jobPrefix .. id` (the queue's `{Q}` tag keeps it in
+    /// the queue's slot). Its fields: state, type, doc, meta, parent, attempt, maxAttempts,
+    /// stalls, token, worker, result, error, raw, children, pending, duplicateOf, idemKey,
+    /// since, started, checkpoint. JobState.swift lists the states, EventKind.swift the events.
+    ///
+    /// Every call passes the queue's keys (QueueKey order) and three settings before the
+    /// function's own arguments: events stream length, completed jobs kept (count), and
+    /// completed jobs kept (age, ms). Every time compared or stored is Redis's (`TIME`).
+    static let commonLua = #"""
+    local K, now, eventsMaxLen, keepCompleted, keepCompletedMs
+    local toWaiting, leftActive, completedAt
+
+    -- Binds the keys and settings of this call, reads the clock, returns the own arguments.
+    local function begin(keys, args)
+      K = {}
+      for i, name in ipairs(NAMES) do K[name] = keys[i] end
+      local t = redis.call('TIME')
+      now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      eventsMaxLen = args[1]; keepCompleted = tonumber(args[2]); keepCompletedMs = tonumber(args[3])
+      toWaiting, leftActive, completedAt = {}, {}, {}
+      local own = {}
+      for i = 4, #args do own[#own + 1] = args[i] end
+      return own
+    end
+
+    local function jobKey(id) return K.jobPrefix .. id end
+
+    -- Lua's stack bounds how many values one call may take: long lists go in chunks.
+    local function callInChunks(command, key, items, step)
+      step = step or 4000
+      for i = 1, #items, step do
+        redis.call(command, key, unpack(items, i, math.min(i + step - 1, #items)))
+      end
+    end
+
+    local function wake()
+      if redis.call('LLEN', K.wakeup) == 0 then redis.call('LPUSH', K.wakeup, '1') end
+    end
+
+    local JOB_FIELDS = {'state', 'type', 'attempt', 'maxAttempts', 'meta', 'parent', 'token', 'duplicateOf',
+      'children', 'started', 'stalls', 'worker', 'idemKey', 'pending'}
+
+    -- The record's small fields as a table, or nil for an unknown id.
+    local function readJob(id)
+      local values = redis.call('HMGET', jobKey(id), unpack(JOB_FIELDS))
+      if not values[1] then return nil end
+      local job = {id = id}
+      for i, name in ipairs(JOB_FIELDS) do if values[i] then job[name] = values[i] end end
+      return job
+    end
+
+    -- Fencing: only the holder of the current lease may change a running job.
+    local function holdsLease(job, token)
+      return job ~= nil and job.state == S.active and job.token == token
+    end
+
+    -- Appends one event; `extra` is a flat list of more field/value pairs.
+    local function emit(event, job, extra)
+      local a = {'XADD', K.events, 'MAXLEN', '~', eventsMaxLen, '*', 'event', event, 'id', job.id,
+        'type', job.type or '', 'attempt', tostring(job.attempt or 0)}
+      if job.meta and job.meta ~= '' then a[#a + 1] = 'meta'; a[#a + 1] = job.meta end
+      if job.parent and job.parent ~= '' then a[#a + 1] = 'parent'; a[#a + 1] = job.parent end
+      if extra then for _, v in ipairs(extra) do a[#a + 1] = v end end
+      redis.call(unpack(a))
+    end
+
+    local function withDuration(job, extra)
+      if job.started then
+        extra[#extra + 1] = 'durationMs'; extra[#extra + 1] = tostring(now - tonumber(job.started))
+      end
+      return extra
+    end
+
+    -- The job joins the back of the waiting list when the call finishes (one LPUSH for all).
+    local function makeWaiting(id)
+      redis.call('HSET', jobKey(id), 'state', S.waiting, 'since', now)
+      toWaiting[#toWaiting + 1] = id
+    end
+
+    -- The job goes to the front of the waiting list: it was interrupted, not new.
+    local function makeWaitingFirst(id)
+      redis.call('HSET', jobKey(id), 'state', S.waiting, 'since', now)
+      redis.call('RPUSH', K.waiting, id)
+      wake()
+    end
+
+    local function releaseIdempotencyKey(job)
+      if job.idemKey and redis.call('HGET', K.idempotency, job.idemKey) == job.id then
+        redis.call('HDEL', K.idempotency, job.idemKey)
+      end
+    end
+
+    local function forget(id)
+      local job = readJob(id)
+      if job then releaseIdempotencyKey(job) end
+      redis.call('DEL', jobKey(id))
+    end
+
+    -- Completed jobs are kept for a bounded count and age; a bounded number is dropped per
+    -- call so the cost stays flat.
+    local function trimCompleted()
+      local excess = redis.call('ZCARD', K.completed) - keepCompleted
+      if excess > 0 then
+        for _, id in ipairs(redis.call('ZRANGE', K.completed, 0, math.min(excess, 500) - 1)) do
+          redis.call('ZREM', K.completed, id); forget(id)
+        end
+      end
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.completed, '-inf', now - keepCompletedMs, 'LIMIT', 0, 100)) do
+        redis.call('ZREM', K.completed, id); forget(id)
+      end
+    end
+
+    -- Every function returns through this: the batched list and set writes happen here.
+    local function finish(value)
+      if #toWaiting > 0 then
+        callInChunks('LPUSH', K.waiting, toWaiting)
+        wake()
+      end
+      if #leftActive > 0 then callInChunks('ZREM', K.active, leftActive) end
+      if #completedAt > 0 then
+        callInChunks('ZADD', K.completed, completedAt)
+        trimCompleted()
+      end
+      return value
+    end
+
+    local function finishChild(job)
+      if not job.parent then return end
+      local parentKey = jobKey(job.parent)
+      if redis.call('HGET', parentKey, 'state') == S.waitingChildren then
+        if redis.call('HINCRBY', parentKey, 'pending', -1) <= 0 then
+          redis.call('ZREM', K.waitingChildren, job.parent)
+          makeWaiting(job.parent)
+        end
+      end
+    end
+
+    local function completeJob(job, result, extra)
+      redis.call('HSET', jobKey(job.id), 'state', S.completed, 'result', result, 'since', now, 'token', '')
+      leftActive[#leftActive + 1] = job.id
+      completedAt[#completedAt + 1] = now; completedAt[#completedAt + 1] = job.id
+      local fields = {'result', result}
+      for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
+      emit(E.completed, job, withDuration(job, fields))
+      finishChild(job)
+    end
+
+    local failJob
+    -- A child that fails for good fails the parent waiting for it: a parent never waits forever.
+    local function failWaitingParent(job, childError)
+      if not job.parent then return end
+      local parent = readJob(job.parent)
+      if parent and parent.state == S.waitingChildren then
+        redis.call('ZREM', K.waitingChildren, parent.id)
+        local cause = cjson.decode(childError)
+        failJob(parent, cjson.encode({code = 'child_failed', retryable = false,
+          message = 'child job ' .. job.id .. ' failed: ' .. tostring(cause.message)}))
+      end
+    end
+
+    failJob = function(job, errorJson)
+      redis.call('HSET', jobKey(job.id), 'state', S.failed, 'error', errorJson, 'since', now, 'token', '', 'pending', 0)
+      redis.call('ZREM', K.active, job.id)
+      redis.call('ZREM', K.delayed, job.id)
+      redis.call('ZADD', K.failed, now, job.id)
+      releaseIdempotencyKey(job)
+      emit(E.failed, job, withDuration(job, {'error', errorJson}))
+      failWaitingParent(job, errorJson)
+    end
+
+    -- An entry that never became a valid job: a failed record keeping its raw text.
+    local function recordRejected(id, jobType, meta, parent, raw, errorJson)
+      local fields = {'state', S.failed, 'raw', raw, 'attempt', 0, 'since', now}
+      if jobType ~= '' then fields[#fields + 1] = 'type'; fields[#fields + 1] = jobType end
+      if meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = meta end
+      if parent ~= '' then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
+      redis.call('HSET', jobKey(id), unpack(fields))
+      failJob({id = id, type = jobType ~= '' and jobType or nil, meta = meta, attempt = 0,
+        parent = parent ~= '' and parent or nil}, errorJson)
+    end
+
+    -- Job records as JobRecord.swift writes them: RECORD arguments each.
+    local RECORD = 10
+    local function readRecord(args, at)
+      return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
+        maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
+        idemKey = args[at + 8], subtree = tonumber(args[at + 9])}
+    end
+
+    -- Inserts a job and its children (records in pre-order). Returns nil, or the id already
+    -- in use, in which case nothing was inserted.
+    local function insertTree(args, at, count)
+      for i = 0, count - 1 do
+        if redis.call('EXISTS', jobKey(args[at + i * RECORD])) == 1 then return args[at + i * RECORD] end
+      end
+      local i = 0
+      while i < count do
+        local r = readRecord(args, at + i * RECORD)
+        local job = {id = r.id, type = r.type, meta = r.meta, parent = r.parent ~= '' and r.parent or nil, attempt = 0}
+        local fields = {'type', r.type, 'doc', r.doc, 'maxAttempts', r.maxAttempts, 'attempt', 0, 'since', now}
+        if r.meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = r.meta end
+        if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
+        local first = nil
+        if r.idemKey ~= '' then
+          first = redis.call('HGET', K.idempotency, r.idemKey)
+          if first then
+            local holder = redis.call('HMGET', jobKey(first), 'state', 'since')
+            if holder[1] == S.failed then
+              first = false
+            elseif holder[1] == S.completed and tonumber(holder[2]) < now - keepCompletedMs then
+              -- Past the retention: forgotten now rather than at the next sweep.
+              redis.call('ZREM', K.completed, first)
+              forget(first)
+              first = false
+            end
+          end
+          if not first then
+            redis.call('HSET', K.idempotency, r.idemKey, r.id)
+            fields[#fields + 1] = 'idemKey'; fields[#fields + 1] = r.idemKey
+          end
+        end
+        fields[#fields + 1] = 'state'
+        if first then
+          -- A duplicate runs nothing, children included: it mirrors the first job's outcome.
+          fields[#fields + 1] = S.waiting
+          fields[#fields + 1] = 'duplicateOf'; fields[#fields + 1] = first
+          redis.call('HSET', jobKey(r.id), unpack(fields))
+          emit(E.accepted, job)
+          if redis.call('HGET', jobKey(first), 'state') == S.completed then
+            completeJob(job, redis.call('HGET', jobKey(first), 'result'), {'duplicateOf', first})
+          else
+            toWaiting[#toWaiting + 1] = r.id
+          end
+          i = i + r.subtree
+        else
+          if r.children ~= '' then
+            local pending = 0
+            for _ in string.gmatch(r.children, '%S+') do pending = pending + 1 end
+            fields[#fields + 1] = S.waitingChildren
+            fields[#fields + 1] = 'children'; fields[#fields + 1] = r.children
+            fields[#fields + 1] = 'pending'; fields[#fields + 1] = pending
+            redis.call('ZADD', K.waitingChildren, now, r.id)
+          elseif r.dueAt > now then
+            fields[#fields + 1] = S.delayed
+            redis.call('ZADD', K.delayed, r.dueAt, r.id)
+          else
+            fields[#fields + 1] = S.waiting
+            toWaiting[#toWaiting + 1] = r.id
+          end
+          redis.call('HSET', jobKey(r.id), unpack(fields))
+          emit(E.accepted, job)
+          i = i + 1
+        end
+      end
+      return nil
+    end
+
+    local function duplicateIdError(id)
+      return cjson.encode({code = 'duplicate_id', field = 'id', retryable = false,
+        message = 'id ' .. id .. ' is already used by a job still known to the queue (state ' ..
+          tostring(redis.call('HGET', jobKey(id), 'state')) .. ')'})
+    end
+
+    -- Trees passed as: fallbackId, recordCount, records... Returns the index after them and
+    -- the root ids; a tree whose id is taken becomes a failed record under its fallback id.
+    local function insertTrees(args, at, trees, raws)
+      local ids = {}
+      for t = 1, trees do
+        local fallbackId, count = args[at], tonumber(args[at + 1])
+        local first = at + 2
+        local taken = insertTree(args, first, count)
+        if taken then
+          local root = readRecord(args, first)
+          recordRejected(fallbackId, root.type, root.meta, root.parent, raws and raws[t] or root.doc, duplicateIdError(taken))
+          ids[#ids + 1] = fallbackId
+        else
+          ids[#ids + 1] = args[first]
+        end
+        at = first + count * RECORD
+      end
+      return at, ids
+    end
+
+    -- Skips over `trees` trees starting at `at`; returns the index after them.
+    local function skipTrees(args, at, trees)
+      for _ = 1, trees do at = at + 2 + tonumber(args[at + 1]) * RECORD end
+      return at
+    end
+    """#
+}

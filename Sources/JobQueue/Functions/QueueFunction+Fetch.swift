@@ -1,0 +1,52 @@
+extension QueueFunction {
+    /// Makes due delayed jobs wait, then leases up to `wanted` waiting jobs to the worker
+    /// until Redis time + `leaseMs`, one `active` event each (a duplicate by idempotencyKey
+    /// only checks on its first job: no attempt, no event). Returns {ms until the next
+    /// delayed job is due or -1, then per job: id, token, attempt, maxAttempts, type, doc,
+    /// duplicateOf, children, checkpoint}.
+    static let fetch = QueueFunction("fetch", #"""
+      -- KEYS: K.delayed, K.waiting, K.active, K.sequence, K.jobPrefix, K.events, K.wakeup.
+      -- ARGV: wanted, leaseMs, worker.
+      local wanted, leaseMs, worker = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+      local due = redis.call('ZRANGEBYSCORE', K.delayed, '-inf', now, 'LIMIT', 0, 1000)
+      if #due > 0 then
+        callInChunks('ZREM', K.delayed, due)
+        for _, id in ipairs(due) do
+          if redis.call('HGET', jobKey(id), 'state') == S.delayed then makeWaiting(id) end
+        end
+        callInChunks('LPUSH', K.waiting, toWaiting)
+        toWaiting = {}
+      end
+      local out = {-1}
+      local ids = wanted > 0 and redis.call('RPOP', K.waiting, wanted) or false
+      if ids then
+        local last = redis.call('INCRBY', K.sequence, #ids)
+        local leases = {}
+        for i, id in ipairs(ids) do
+          local key = jobKey(id)
+          local v = redis.call('HMGET', key, 'state', 'type', 'attempt', 'maxAttempts', 'doc', 'meta', 'parent',
+            'duplicateOf', 'children', 'checkpoint')
+          -- Ids of jobs cancelled or settled while they waited are stale here: skipped.
+          if v[1] == S.waiting then
+            local token = tostring(last - #ids + i)
+            local attempt = tonumber(v[3] or '0')
+            if not v[8] then attempt = attempt + 1 end
+            redis.call('HSET', key, 'state', S.active, 'token', token, 'worker', worker, 'attempt', attempt,
+              'started', now, 'since', now)
+            leases[#leases + 1] = now + leaseMs; leases[#leases + 1] = id
+            if not v[8] then
+              emit(E.active, {id = id, type = v[2], attempt = attempt, meta = v[6], parent = v[7]}, {'worker', worker})
+            end
+            local n = #out
+            out[n + 1] = id; out[n + 2] = token; out[n + 3] = attempt; out[n + 4] = v[4] or '1'; out[n + 5] = v[2] or ''
+            out[n + 6] = v[5] or '{}'; out[n + 7] = v[8] or ''; out[n + 8] = v[9] or ''; out[n + 9] = v[10] or ''
+          end
+        end
+        if #leases > 0 then callInChunks('ZADD', K.active, leases) end
+      end
+      if redis.call('LLEN', K.waiting) > 0 then wake() end
+      local nextDue = redis.call('ZRANGE', K.delayed, 0, 0, 'WITHSCORES')
+      if nextDue[2] then out[1] = math.max(0, tonumber(nextDue[2]) - now) end
+      return finish(out)
+    """#)
+}

@@ -1,0 +1,28 @@
+extension QueueFunction {
+    /// Renews the worker's heartbeat and the leases of its running jobs until Redis time +
+    /// `leaseMs`. Returns the tokens whose lease is lost (expired and taken over, or settled).
+    ///
+    /// `allow-oom`: it only rewrites scores of members already there, so it cannot grow
+    /// memory, and it must go on when Redis is at `maxmemory`. Every other writing function
+    /// is refused whole there before it runs, the stalled sweep included: at maxmemory,
+    /// running jobs keep their leases and nothing is taken over.
+    static let renewLeases = QueueFunction("renewLeases", flags: ["allow-oom"], #"""
+      -- KEYS: K.workers, K.active, K.jobPrefix. ARGV: leaseMs, worker, then pairs id, token.
+      local leaseMs, worker = tonumber(ARGV[1]), ARGV[2]
+      redis.call('ZADD', K.workers, now + leaseMs, worker)
+      local lost, renewed = {}, {}
+      for i = 3, #ARGV, 2 do
+        local id, token = ARGV[i], ARGV[i + 1]
+        local v = redis.call('HMGET', jobKey(id), 'state', 'token')
+        if v[1] == S.active and v[2] == token then
+          renewed[#renewed + 1] = now + leaseMs; renewed[#renewed + 1] = id
+        else
+          lost[#lost + 1] = token
+        end
+      end
+      for i = 1, #renewed, 4000 do
+        redis.call('ZADD', K.active, 'XX', unpack(renewed, i, math.min(i + 3999, #renewed)))
+      end
+      return finish(lost)
+    """#)
+}

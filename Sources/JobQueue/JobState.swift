@@ -1,0 +1,41 @@
+/// Where a job is in its life, as stored in its record's `state` field. The Lua functions
+/// get these names from here (`S.waitingChildren`), so both sides use one list.
+public enum JobState: String, CaseIterable, Sendable, Codable {
+    /// Inserted, between intake and its first state (only inside one function call).
+    case accepted
+    /// Ready to run, in the waiting list.
+    case waiting
+    /// Not due yet: `runAt`, retry back-off, or a duplicate's re-check.
+    case delayed
+    /// Waiting for its children to complete.
+    case waitingChildren = "waiting-children"
+    /// Leased to a worker that runs an attempt.
+    case active
+    case completed
+    case failed
+
+    public var isTerminal: Bool { self == .completed || self == .failed }
+}
+
+/// The `event` field of the events stream (contract, "Events").
+public enum EventKind: String, CaseIterable, Sendable, Codable {
+    /// Taken in and valid (or retried by an operator).
+    case accepted
+    /// An attempt starts.
+    case active
+    /// An attempt failed and another is scheduled (`delayMs` says when).
+    case retrying
+    case completed
+    case failed
+
+    public var isTerminal: Bool { self == .completed || self == .failed }
+}
+
+extension JobState {
+    var luaName: String {
+        switch self {
+        case .waitingChildren: return "waitingChildren"
+        default: return rawValue
+        }
+    }
+}

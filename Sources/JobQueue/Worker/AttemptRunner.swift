@@ -1,0 +1,104 @@
+import Logging
+import RedisClient
+
+/// Runs one leased job: decodes its document once, runs its type's executor with a
+/// `JobContext`, and turns the outcome into what the dispatcher records.
+struct AttemptRunner: Sendable {
+    let queue: Queue
+    let registry: JobRegistry
+    let options: WorkerOptions
+    let settlements: SettlementQueue
+    let persistence: Persistence
+    let logger: Logger
+
+    func run(_ job: FetchedJob, lease: AttemptLease) async {
+        var logger = logger
+        logger[metadataKey: "job"] = .string(job.id)
+        logger[metadataKey: "type"] = .string(job.type)
+        logger[metadataKey: "attempt"] = .stringConvertible(job.attempt)
+        if job.duplicateOf != nil {
+            _ = await persistence.persist("settle duplicate") { () async throws(RedisError) in
+                try await queue.settleDuplicate(id: job.id, token: job.token, recheck: options.duplicateRecheck)
+            }
+            return
+        }
+        guard let outcome = await attempt(job, lease: lease, logger: logger) else { return }
+        let recorded = await settlements.submit(Settlement(id: job.id, token: job.token, outcome: outcome))
+        if !recorded { logger.warning("the outcome was not recorded: the lease was lost and another worker runs this job") }
+    }
+
+    /// The outcome to record, or nil when there is none: the lease was lost (another worker
+    /// runs the job), the attempt was stopped, or it now waits for children.
+    private func attempt(_ job: FetchedJob, lease: AttemptLease, logger: Logger) async -> Settlement.Outcome? {
+        let document: JSONValue
+        do {
+            document = try JSONValue.parse(job.document)
+        } catch {
+            return .fail(JobError(code: .internalError, message: "the stored document cannot be read: \(error)", retryable: false))
+        }
+        guard let run = registry.entry(for: job.type)?.run else {
+            return .fail(JobError(code: .unknownType, message: "type: no executor for '\(job.type)' on this worker (known: \(registry.types.joined(separator: ", ")))",
+                                  field: "type", retryable: false))
+        }
+        var childResults: [String: JSONValue] = [:]
+        if !job.childIDs.isEmpty {
+            do {
+                let values = try await queue.redis.pipeline(job.childIDs.map { RedisCommand("HGET", queue.keys.job($0), "result") })
+                for (id, value) in zip(job.childIDs, values) {
+                    if let bytes = value.bytes { childResults[id] = try? JSONValue.parse(bytes) }
+                }
+            } catch {
+                return retryOrFail(job, JobError(code: "redis", message: "reading child results: \(error)", retryable: true))
+            }
+        }
+        let context = JobContext(
+            id: job.id, type: job.type, attempt: job.attempt, maxAttempts: job.maxAttempts, meta: document["meta"],
+            logger: logger, childResults: childResults, checkpoint: job.checkpoint.flatMap { try? JSONValue.parse($0) }, lease: lease,
+            saver: { value in
+                let saved = await persistence.persist("save checkpoint") { () async throws(RedisError) in
+                    try await queue.saveCheckpoint(id: job.id, token: job.token, value: value)
+                }
+                if saved != true {
+                    lease.markLost()
+                    throw CancellationError()
+                }
+            })
+        do {
+            switch try await run(document["args"] ?? .object([:]), context) {
+            case .completed(let result):
+                logger.debug("completed")
+                return .completed(result: result, followUps: FollowUps.trees(of: document, id: job.id, result: result))
+            case .awaitChildren(let children) where children.isEmpty:
+                logger.error("the executor asked for an empty set of children; completing with an empty result")
+                return .completed(result: .object([:]), followUps: [])
+            case .awaitChildren(let children):
+                let trees = children.map { JobRecord.tree(for: $0, parent: job.id) }
+                let waiting = await persistence.persist("await children") { () async throws(RedisError) in
+                    try await queue.awaitChildren(id: job.id, token: job.token, children: trees)
+                }
+                if waiting == false { logger.warning("lease lost before its children were queued: another worker runs this job") }
+                logger.debug("waiting for \(children.count) child job(s)")
+                return nil
+            }
+        } catch {
+            if !lease.isHeld {
+                logger.warning("attempt stopped: its lease was lost (another worker may run the job now)")
+                return nil
+            }
+            if Task.isCancelled { return nil }
+            let jobError = (error as? any JobErrorConvertible)?.jobError
+                ?? JobError(code: .internalError, message: String(describing: error), retryable: true)
+            return retryOrFail(job, jobError)
+        }
+    }
+
+    private func retryOrFail(_ job: FetchedJob, _ error: JobError) -> Settlement.Outcome {
+        if error.retryable && job.attempt < job.maxAttempts {
+            let delay = options.retry.delay(afterAttempt: job.attempt)
+            logger.info("attempt failed, retrying", metadata: ["job": "\(job.id)", "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
+            return .retry(error, delay: delay)
+        }
+        logger.warning("failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        return .fail(error)
+    }
+}

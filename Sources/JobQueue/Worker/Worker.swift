@@ -1,0 +1,112 @@
+import Logging
+import RedisClient
+import ServiceLifecycle
+import Synchronization
+
+/// A worker process's engine, as a ServiceLifecycle `Service`: its parts run side by side
+/// (Intake, Dispatcher with AttemptRunner, LeaseKeeper, StalledJobSweep), and a graceful
+/// stop lets running attempts finish within the grace period, then stops the rest and puts
+/// their jobs back for another worker.
+public final class Worker: Service, Sendable {
+    public let queue: Queue
+    public let registry: JobRegistry
+    public let options: WorkerOptions
+    private let logger: Logger
+    private let state = WorkerState()
+    private let signal = WakeSignal()
+    private let running: RunningAttempts
+    private let settlements: SettlementQueue
+    private let persistence: Persistence
+    /// The graceful stop's second half (stop what outlived the grace period, hand it back).
+    private let drainTask = Mutex<Task<Void, Never>?>(nil)
+
+    public init(queue: Queue, registry: JobRegistry, options: WorkerOptions = WorkerOptions(), logger: Logger) {
+        self.queue = queue
+        self.registry = registry
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "worker"] = .string(options.workerID)
+        logger[metadataKey: "queue"] = .string(queue.keys.queue)
+        self.logger = logger
+        running = RunningAttempts(slotFreed: signal)
+        settlements = SettlementQueue(ready: signal)
+        persistence = Persistence(state: state, logger: logger)
+    }
+
+    public func run() async throws {
+        let blockingTimeoutMs = Int(options.idleWait.milliseconds) + 10_000
+        let intakeRedis = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-intake", commandTimeoutMs: blockingTimeoutMs))
+        let wakeRedis = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-wake", commandTimeoutMs: blockingTimeoutMs))
+        defer { intakeRedis.close(); wakeRedis.close() }
+        try await prepare()
+        logger.info("worker started", metadata: ["concurrency": "\(options.concurrency)", "types": "\(registry.types.joined(separator: ","))"])
+        let runner = AttemptRunner(queue: queue, registry: registry, options: options, settlements: settlements, persistence: persistence, logger: logger)
+        let dispatcher = Dispatcher(
+            queue: queue, options: options, state: state, running: running, settlements: settlements, signal: signal,
+            listener: WakeListener(redis: wakeRedis, key: queue.keys.wakeup, block: options.idleWait, signal: signal),
+            runner: runner, persistence: persistence, logger: logger)
+        await withGracefulShutdownHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await Intake(queue: self.queue, registry: self.registry, options: self.options, state: self.state,
+                                             persistence: self.persistence, logger: self.logger).run(blocking: intakeRedis) }
+                group.addTask { await LeaseKeeper(queue: self.queue, options: self.options, running: self.running, logger: self.logger).run() }
+                group.addTask { await StalledJobSweep(queue: self.queue, options: self.options, logger: self.logger).run() }
+                await dispatcher.run()
+                // The dispatcher ends once nothing runs; what was stopped is handed back first.
+                await drainTask.withLock { $0 }?.value
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.stop()
+        }
+        _ = await persistence.persist("unregister") { () async throws(RedisError) in try await self.queue.unregister(worker: self.options.workerID) }
+        logger.info("worker stopped")
+    }
+
+    /// Waits for Redis (backing off, saying what is wrong), then checks its version and
+    /// loads the engine's functions; a Redis too old stops the worker with the reason.
+    private func prepare() async throws {
+        var backoff = Backoff()
+        while true {
+            do {
+                try await queue.prepare()
+                return
+            } catch let error as RedisError where error.isTransient {
+                logger.error("cannot start: \(error); trying again")
+                try await backoff.pause()
+            } catch {
+                logger.critical("cannot start: \(error)")
+                throw error
+            }
+        }
+    }
+
+    /// Stops fetching; after the grace period, stops what still runs and puts it back.
+    private func stop() {
+        guard state.beginStop(giveUpAt: ContinuousClock.now + options.grace + .seconds(5)) else { return }
+        logger.info("stopping: no new jobs; running jobs have \(options.grace) to finish")
+        signal.signal()
+        drainTask.withLock { $0 = Task { await self.drain() } }
+    }
+
+    private func drain() async {
+        let deadline = ContinuousClock.now + options.grace
+        while running.count > 0 && ContinuousClock.now < deadline {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
+        }
+        let leftovers = running.all
+        guard !leftovers.isEmpty else { return }
+        logger.warning("grace period over: stopping \(leftovers.count) running job(s) and putting them back",
+                       metadata: ["jobs": "\(leftovers.map(\.id).joined(separator: ","))"])
+        running.cancelAll()
+        // Cancelled attempts end at their next wait; only then is the job handed back, so
+        // no two workers run it at once. One that ignores cancellation ends with the process.
+        let settled = ContinuousClock.now + .seconds(2)
+        while running.count > 0 && ContinuousClock.now < settled {
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
+        }
+        _ = await persistence.persist("release") { () async throws(RedisError) in
+            try await self.queue.release(leftovers.map { ($0.id, $0.token) })
+        }
+    }
+}
