@@ -3,10 +3,11 @@
 final class DecodingState {
     let userInfo: [CodingUserInfoKey: Any]
     let tracksKeys: Bool
-    /// By field path, so that several containers over one object (a class and its
-    /// superclass, a custom `init(from:)` that asks twice) add up.
-    private var usages: [String: KeyUsage] = [:]
-    private var usagesInOrder: [KeyUsage] = []
+    /// Every object decoded through a keyed container, in the order they were first asked
+    /// about; kept only when unknown keys are refused.
+    private var objects: [DecodedObject] = []
+    /// Looked up once: naming a generic type's metadata costs a hash lookup each time.
+    private static let dictionaryType: Any.Type = [String: JSONValue].self
 
     init(userInfo: [CodingUserInfoKey: Any], tracksKeys: Bool) {
         self.userInfo = userInfo
@@ -19,7 +20,7 @@ final class DecodingState {
         // Checked first: a JSONValue property is the subtree as it is, not a re-decoding of it.
         if T.self == JSONValue.self { return value as! T }
         if let scalar = try Unbox.scalar(T.self, value, codingPath) { return scalar }
-        if T.self == [String: JSONValue].self {
+        if T.self == Self.dictionaryType {
             guard case .object(let object) = value else { throw Unbox.mismatch(T.self, "must be an object", value, codingPath()) }
             return object as! T
         }
@@ -32,27 +33,34 @@ final class DecodingState {
         }
     }
 
-    /// Notes an object as decoded through a keyed container; nil when unknown keys are allowed.
-    func usage(of object: [String: JSONValue], at codingPath: [any CodingKey]) -> KeyUsage? {
-        guard tracksKeys else { return nil }
-        let id = Self.fieldPath("", codingPath)
-        if let usage = usages[id] { return usage }
-        let usage = KeyUsage(codingPath: codingPath, keys: Array(object.keys))
-        usages[id] = usage
-        usagesInOrder.append(usage)
-        return usage
+    /// An object about to be decoded through a keyed container.
+    func object(_ members: [String: JSONValue], at codingPath: [any CodingKey]) -> DecodedObject {
+        let object = DecodedObject(members: members, codingPath: codingPath, state: self)
+        if tracksKeys {
+            object.asked.reserveCapacity(members.count)
+            objects.append(object)
+        }
+        return object
     }
 
     /// The first key, in decoding order of objects and then byte order of keys, that the type
-    /// never asked about.
+    /// never asked about. Cheap when there is none: asked keys are a short list, and paths are
+    /// only compared (to add up several containers over one object, as a class and its
+    /// superclass or a custom `init(from:)` may make) once a key looks unknown.
     func firstUnknownKey() -> (codingPath: [any CodingKey], key: String, known: [String])? {
-        for usage in usagesInOrder {
-            let unknown = usage.keys.filter { !usage.asked.contains($0) }
-            if let first = unknown.min(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-                return (usage.codingPath, first, usage.asked.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        for object in objects where !object.askedAboutEveryKey {
+            let path = Self.fieldPath("", object.codingPath)
+            let asked = Set(objects.filter { $0 === object || Self.fieldPath("", $0.codingPath) == path }.flatMap(\.asked))
+            let unknown = object.members.keys.filter { !asked.contains($0) }
+            if let first = unknown.min(by: Self.utf8Order) {
+                return (object.codingPath, first, asked.sorted(by: Self.utf8Order))
             }
         }
         return nil
+    }
+
+    private static func utf8Order(_ left: String, _ right: String) -> Bool {
+        left.utf8.lexicographicallyPrecedes(right.utf8)
     }
 
     /// `prefix` followed by the coding path in JobError's form: `args.children[2].name`.
@@ -69,15 +77,26 @@ final class DecodingState {
     }
 }
 
-/// The keys of one decoded object, and those the type asked about.
-final class KeyUsage {
+/// One object being decoded: its members, where it is, and the keys the type asked about
+/// (a list: a handful of short keys, cheaper to scan than to hash). A class, so that the
+/// keyed containers over it, which the standard library copies on every call, stay one reference.
+final class DecodedObject {
+    let members: [String: JSONValue]
     let codingPath: [any CodingKey]
-    let keys: [String]
-    var asked: Set<String> = []
+    let state: DecodingState
+    var asked: [String] = []
 
-    init(codingPath: [any CodingKey], keys: [String]) {
+    init(members: [String: JSONValue], codingPath: [any CodingKey], state: DecodingState) {
+        self.members = members
         self.codingPath = codingPath
-        self.keys = keys
+        self.state = state
+    }
+
+    var askedAboutEveryKey: Bool {
+        // A scan for the few keys of args; a set for a big dictionary, which asks about each key.
+        if asked.count <= 16 { return members.keys.allSatisfy(asked.contains) }
+        let askedSet = Set(asked)
+        return members.keys.allSatisfy(askedSet.contains)
     }
 }
 

@@ -10,6 +10,10 @@ struct JSONReader {
     private var depth = 0
     /// Unescaped bytes of the string being read; kept between strings to reuse its storage.
     private var scratch: [UInt8] = []
+    /// Items and members of the open arrays and objects, innermost last: each container is
+    /// made at its final size when it closes, instead of growing (and rehashing) item by item.
+    private var openItems: [JSONValue] = []
+    private var openMembers: [(key: String, value: JSONValue, keyOffset: Int)] = []
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -79,17 +83,17 @@ struct JSONReader {
         try enterContainer()
         index += 1
         skipWhitespace()
-        var items: [JSONValue] = []
         if index < bytes.count && bytes[index] == .closeBracket {
             index += 1
             depth -= 1
-            return .array(items)
+            return .array([])
         }
+        let base = openItems.count
         while true {
             do {
-                items.append(try readValue())
+                openItems.append(try readValue())
             } catch var failure {
-                failure.reversedPath.append(.index(items.count))
+                failure.reversedPath.append(.index(openItems.count - base))
                 throw failure
             }
             skipWhitespace()
@@ -103,6 +107,8 @@ struct JSONReader {
             case .closeBracket:
                 index += 1
                 depth -= 1
+                let items = Array(openItems[base...])
+                openItems.removeSubrange(base...)
                 return .array(items)
             default:
                 throw ReadFailure(index, "expected , or ] after an array item, found \(describeByte(at: index))")
@@ -114,12 +120,12 @@ struct JSONReader {
         try enterContainer()
         index += 1
         skipWhitespace()
-        var object: [String: JSONValue] = [:]
         if index < bytes.count && bytes[index] == .closeBrace {
             index += 1
             depth -= 1
-            return .object(object)
+            return .object([:])
         }
+        let base = openMembers.count
         while true {
             guard index < bytes.count else { throw ReadFailure(index, "unexpected end of the input inside an object (expected a key)") }
             guard bytes[index] == .quote else {
@@ -133,15 +139,12 @@ struct JSONReader {
             }
             index += 1
             skipWhitespace()
-            let value: JSONValue
             do {
-                value = try readValue()
+                openMembers.append((key, try readValue(), keyOffset))
             } catch var failure {
                 failure.reversedPath.append(.key(key))
                 throw failure
             }
-            // Two readers of one document must not disagree on which value a key has.
-            if object.updateValue(value, forKey: key) != nil { throw ReadFailure(keyOffset, .duplicateKey(key)) }
             skipWhitespace()
             guard index < bytes.count else { throw ReadFailure(index, "unexpected end of the input inside an object (expected , or })") }
             switch bytes[index] {
@@ -153,11 +156,23 @@ struct JSONReader {
             case .closeBrace:
                 index += 1
                 depth -= 1
-                return .object(object)
+                return .object(try closeObject(membersFrom: base))
             default:
                 throw ReadFailure(index, "expected , or } after an object member, found \(describeByte(at: index))")
             }
         }
+    }
+
+    /// The object whose members start at `base` of `openMembers`, which it takes off.
+    private mutating func closeObject(membersFrom base: Int) throws(ReadFailure) -> [String: JSONValue] {
+        var object = [String: JSONValue](minimumCapacity: openMembers.count - base)
+        for member in openMembers[base...] {
+            // Two readers of one document must not disagree on which value a key has. (Found
+            // when the object closes: a syntax error further on in it is reported first.)
+            if object.updateValue(member.value, forKey: member.key) != nil { throw ReadFailure(member.keyOffset, .duplicateKey(member.key)) }
+        }
+        openMembers.removeSubrange(base...)
+        return object
     }
 
     // MARK: Numbers

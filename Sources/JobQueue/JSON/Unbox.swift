@@ -1,25 +1,48 @@
 /// Scalars out of `JSONValue`s, by the decoder's rules; each failure is a `DecodingError`
 /// whose description is the rule as a person reads it (`must be a string, got a number`).
 enum Unbox {
-    /// The standard library's scalar types, which the decoder reads itself (their own
-    /// `init(from:)` would ask a single-value container, which would come back here); nil for others.
-    static func scalar<T>(_ type: T.Type, _ value: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> T? {
-        if type == String.self { return try string(value, codingPath) as? T }
-        if type == Bool.self { return try bool(value, codingPath) as? T }
-        if type == Double.self { return try floatingPoint(Double.self, value, codingPath) as? T }
-        if type == Float.self { return try floatingPoint(Float.self, value, codingPath) as? T }
-        if type == Int.self { return try integer(Int.self, value, codingPath) as? T }
-        if type == Int8.self { return try integer(Int8.self, value, codingPath) as? T }
-        if type == Int16.self { return try integer(Int16.self, value, codingPath) as? T }
-        if type == Int32.self { return try integer(Int32.self, value, codingPath) as? T }
-        if type == Int64.self { return try integer(Int64.self, value, codingPath) as? T }
-        if type == UInt.self { return try integer(UInt.self, value, codingPath) as? T }
-        if type == UInt8.self { return try integer(UInt8.self, value, codingPath) as? T }
-        if type == UInt16.self { return try integer(UInt16.self, value, codingPath) as? T }
-        if type == UInt32.self { return try integer(UInt32.self, value, codingPath) as? T }
-        if type == UInt64.self { return try integer(UInt64.self, value, codingPath) as? T }
+    /// The standard library's scalar types, for generic callers (`[String]`'s elements, say),
+    /// which the decoder reads itself: their own `init(from:)` would ask a single-value
+    /// container, which would come back here. Nil for other types.
+    static func scalar<T>(_ type: T.Type, _ json: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> T? {
+        if type == String.self { return try value(String.self, json, codingPath) as? T }
+        if type == Bool.self { return try value(Bool.self, json, codingPath) as? T }
+        if type == Double.self { return try value(Double.self, json, codingPath) as? T }
+        if type == Float.self { return try value(Float.self, json, codingPath) as? T }
+        if type == Int.self { return try value(Int.self, json, codingPath) as? T }
+        if type == Int8.self { return try value(Int8.self, json, codingPath) as? T }
+        if type == Int16.self { return try value(Int16.self, json, codingPath) as? T }
+        if type == Int32.self { return try value(Int32.self, json, codingPath) as? T }
+        if type == Int64.self { return try value(Int64.self, json, codingPath) as? T }
+        if type == UInt.self { return try value(UInt.self, json, codingPath) as? T }
+        if type == UInt8.self { return try value(UInt8.self, json, codingPath) as? T }
+        if type == UInt16.self { return try value(UInt16.self, json, codingPath) as? T }
+        if type == UInt32.self { return try value(UInt32.self, json, codingPath) as? T }
+        if type == UInt64.self { return try value(UInt64.self, json, codingPath) as? T }
         return nil
     }
+
+    // One `value` per scalar type: what the containers' concrete `decode` overloads call.
+    static func value(_ type: String.Type, _ json: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> String {
+        try string(json, codingPath)
+    }
+
+    static func value(_ type: Bool.Type, _ json: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> Bool {
+        try bool(json, codingPath)
+    }
+
+    static func value(_ type: Double.Type, _ json: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> Double {
+        try floatingPoint(type, json, codingPath)
+    }
+
+    static func value(_ type: Float.Type, _ json: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> Float {
+        try floatingPoint(type, json, codingPath)
+    }
+
+    static func value<Integer: FixedWidthInteger>(_ type: Integer.Type, _ json: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> Integer {
+        try integer(type, json, codingPath)
+    }
+
     static func string(_ value: JSONValue, _ codingPath: () -> [any CodingKey]) throws -> String {
         guard case .string(let text) = value else { throw mismatch(String.self, "must be a string", value, codingPath()) }
         return text

@@ -7,9 +7,8 @@ struct ValueDecoder: Decoder {
     var userInfo: [CodingUserInfoKey: Any] { state.userInfo }
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
-        guard case .object(let object) = value else { throw Unbox.mismatch([String: JSONValue].self, "must be an object", value, codingPath) }
-        return KeyedDecodingContainer(KeyedContainer<Key>(object: object, codingPath: codingPath, state: state,
-                                                          usage: state.usage(of: object, at: codingPath)))
+        guard case .object(let members) = value else { throw Unbox.mismatch([String: JSONValue].self, "must be an object", value, codingPath) }
+        return KeyedDecodingContainer(KeyedContainer<Key>(object: state.object(members, at: codingPath)))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
@@ -24,16 +23,14 @@ struct ValueDecoder: Decoder {
 
 /// An object's members. Every question about a key notes it as known to the type.
 struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
-    let object: [String: JSONValue]
-    let codingPath: [any CodingKey]
-    let state: DecodingState
-    let usage: KeyUsage?
+    let object: DecodedObject
 
-    var allKeys: [Key] { object.keys.compactMap { Key(stringValue: $0) } }
+    var codingPath: [any CodingKey] { object.codingPath }
+    var allKeys: [Key] { object.members.keys.compactMap { Key(stringValue: $0) } }
 
     func contains(_ key: Key) -> Bool {
         note(key)
-        return object[key.stringValue] != nil
+        return object.members[key.stringValue] != nil
     }
 
     func decodeNil(forKey key: Key) throws -> Bool {
@@ -41,77 +38,84 @@ struct KeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
         return false
     }
 
-    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T { try value(type, forKey: key) }
-    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { try valueIfPresent(type, forKey: key) }
-    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try value(type, forKey: key) }
-    func decode(_ type: String.Type, forKey key: Key) throws -> String { try value(type, forKey: key) }
-    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try value(type, forKey: key) }
-    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try value(type, forKey: key) }
-    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try value(type, forKey: key) }
-    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try value(type, forKey: key) }
-    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try value(type, forKey: key) }
-    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try value(type, forKey: key) }
-    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try value(type, forKey: key) }
-    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try value(type, forKey: key) }
-    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try value(type, forKey: key) }
-    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try value(type, forKey: key) }
-    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try value(type, forKey: key) }
-    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try value(type, forKey: key) }
-    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try valueIfPresent(type, forKey: key) }
-    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try valueIfPresent(type, forKey: key) }
+    func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        try object.state.decode(type, from: required(key), at: path(key))
+    }
+
+    func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        try present(key).map { try object.state.decode(type, from: $0, at: path(key)) }
+    }
+
+    func decode(_ type: Bool.Type, forKey key: Key) throws -> Bool { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: String.Type, forKey key: Key) throws -> String { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Double.Type, forKey key: Key) throws -> Double { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Float.Type, forKey key: Key) throws -> Float { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Int.Type, forKey key: Key) throws -> Int { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Int8.Type, forKey key: Key) throws -> Int8 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Int16.Type, forKey key: Key) throws -> Int16 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Int32.Type, forKey key: Key) throws -> Int32 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: Int64.Type, forKey key: Key) throws -> Int64 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: UInt.Type, forKey key: Key) throws -> UInt { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: UInt8.Type, forKey key: Key) throws -> UInt8 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: UInt16.Type, forKey key: Key) throws -> UInt16 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: UInt32.Type, forKey key: Key) throws -> UInt32 { try Unbox.value(type, required(key)) { path(key) } }
+    func decode(_ type: UInt64.Type, forKey key: Key) throws -> UInt64 { try Unbox.value(type, required(key)) { path(key) } }
+
+    func decodeIfPresent(_ type: Bool.Type, forKey key: Key) throws -> Bool? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: String.Type, forKey key: Key) throws -> String? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Float.Type, forKey key: Key) throws -> Float? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Int8.Type, forKey key: Key) throws -> Int8? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Int16.Type, forKey key: Key) throws -> Int16? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Int32.Type, forKey key: Key) throws -> Int32? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: UInt.Type, forKey key: Key) throws -> UInt? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: UInt8.Type, forKey key: Key) throws -> UInt8? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: UInt16.Type, forKey key: Key) throws -> UInt16? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: UInt32.Type, forKey key: Key) throws -> UInt32? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
+    func decodeIfPresent(_ type: UInt64.Type, forKey key: Key) throws -> UInt64? { try present(key).map { try Unbox.value(type, $0) { path(key) } } }
 
     func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
-        try ValueDecoder(value: required(key), codingPath: codingPath + [key], state: state).container(keyedBy: type)
+        try ValueDecoder(value: required(key), codingPath: path(key), state: object.state).container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
-        try ValueDecoder(value: required(key), codingPath: codingPath + [key], state: state).unkeyedContainer()
+        try ValueDecoder(value: required(key), codingPath: path(key), state: object.state).unkeyedContainer()
     }
 
     func superDecoder() throws -> any Decoder {
-        usage?.asked.insert("super")
-        return ValueDecoder(value: object["super"] ?? .null, codingPath: codingPath + [NamedKey("super")], state: state)
+        object.asked.append("super")
+        return ValueDecoder(value: object.members["super"] ?? .null, codingPath: codingPath + [NamedKey("super")], state: object.state)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
         note(key)
-        return ValueDecoder(value: object[key.stringValue] ?? .null, codingPath: codingPath + [key], state: state)
+        return ValueDecoder(value: object.members[key.stringValue] ?? .null, codingPath: path(key), state: object.state)
     }
 
     private func note(_ key: Key) {
-        usage?.asked.insert(key.stringValue)
+        if object.state.tracksKeys { object.asked.append(key.stringValue) }
+    }
+
+    private func path(_ key: Key) -> [any CodingKey] {
+        codingPath + [key]
     }
 
     private func required(_ key: Key) throws -> JSONValue {
         note(key)
-        guard let value = object[key.stringValue] else {
+        guard let value = object.members[key.stringValue] else {
             throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "is required"))
         }
         return value
     }
 
-    private func value<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
-        try state.decode(type, from: required(key), at: codingPath + [key])
-    }
-
-    /// Absent and `null` are both nothing.
-    private func valueIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+    /// The value if there is one: absent and `null` are both nothing.
+    private func present(_ key: Key) -> JSONValue? {
         note(key)
-        guard let value = object[key.stringValue] else { return nil }
+        guard let value = object.members[key.stringValue] else { return nil }
         if case .null = value { return nil }
-        return try state.decode(type, from: value, at: codingPath + [key])
+        return value
     }
 }
 
@@ -137,21 +141,25 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
         return true
     }
 
-    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T { try next(type) }
-    mutating func decode(_ type: Bool.Type) throws -> Bool { try next(type) }
-    mutating func decode(_ type: String.Type) throws -> String { try next(type) }
-    mutating func decode(_ type: Double.Type) throws -> Double { try next(type) }
-    mutating func decode(_ type: Float.Type) throws -> Float { try next(type) }
-    mutating func decode(_ type: Int.Type) throws -> Int { try next(type) }
-    mutating func decode(_ type: Int8.Type) throws -> Int8 { try next(type) }
-    mutating func decode(_ type: Int16.Type) throws -> Int16 { try next(type) }
-    mutating func decode(_ type: Int32.Type) throws -> Int32 { try next(type) }
-    mutating func decode(_ type: Int64.Type) throws -> Int64 { try next(type) }
-    mutating func decode(_ type: UInt.Type) throws -> UInt { try next(type) }
-    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try next(type) }
-    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try next(type) }
-    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try next(type) }
-    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next(type) }
+    mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
+        let state = state
+        return try next { try state.decode(type, from: $0, at: $1()) }
+    }
+
+    mutating func decode(_ type: Bool.Type) throws -> Bool { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: String.Type) throws -> String { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Double.Type) throws -> Double { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Float.Type) throws -> Float { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Int.Type) throws -> Int { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Int8.Type) throws -> Int8 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Int16.Type) throws -> Int16 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Int32.Type) throws -> Int32 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: Int64.Type) throws -> Int64 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: UInt.Type) throws -> UInt { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: UInt8.Type) throws -> UInt8 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: UInt16.Type) throws -> UInt16 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: UInt32.Type) throws -> UInt32 { try next { try Unbox.value(type, $0, $1) } }
+    mutating func decode(_ type: UInt64.Type) throws -> UInt64 { try next { try Unbox.value(type, $0, $1) } }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
         let container = try ValueDecoder(value: current(), codingPath: currentPath, state: state).container(keyedBy: type)
@@ -181,8 +189,12 @@ struct UnkeyedContainer: UnkeyedDecodingContainer {
         return items[currentIndex]
     }
 
-    private mutating func next<T: Decodable>(_ type: T.Type) throws -> T {
-        let decoded = try state.decode(type, from: current(), at: currentPath)
+    /// Decodes the current item with `read` (given the item and its path, made only if needed)
+    /// and moves past it.
+    private mutating func next<T>(_ read: (JSONValue, () -> [any CodingKey]) throws -> T) throws -> T {
+        let item = try current()
+        let codingPath = codingPath, index = currentIndex
+        let decoded = try read(item) { codingPath + [IndexKey(index)] }
         currentIndex += 1
         return decoded
     }
@@ -199,23 +211,22 @@ struct SingleValueContainer: SingleValueDecodingContainer {
         return false
     }
 
-    func decode<T: Decodable>(_ type: T.Type) throws -> T { try value(type) }
-    func decode(_ type: Bool.Type) throws -> Bool { try value(type) }
-    func decode(_ type: String.Type) throws -> String { try value(type) }
-    func decode(_ type: Double.Type) throws -> Double { try value(type) }
-    func decode(_ type: Float.Type) throws -> Float { try value(type) }
-    func decode(_ type: Int.Type) throws -> Int { try value(type) }
-    func decode(_ type: Int8.Type) throws -> Int8 { try value(type) }
-    func decode(_ type: Int16.Type) throws -> Int16 { try value(type) }
-    func decode(_ type: Int32.Type) throws -> Int32 { try value(type) }
-    func decode(_ type: Int64.Type) throws -> Int64 { try value(type) }
-    func decode(_ type: UInt.Type) throws -> UInt { try value(type) }
-    func decode(_ type: UInt8.Type) throws -> UInt8 { try value(type) }
-    func decode(_ type: UInt16.Type) throws -> UInt16 { try value(type) }
-    func decode(_ type: UInt32.Type) throws -> UInt32 { try value(type) }
-    func decode(_ type: UInt64.Type) throws -> UInt64 { try value(type) }
-
-    private func value<T: Decodable>(_ type: T.Type) throws -> T {
+    func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try decoder.state.decode(type, from: decoder.value, at: decoder.codingPath)
     }
+
+    func decode(_ type: Bool.Type) throws -> Bool { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: String.Type) throws -> String { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Double.Type) throws -> Double { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Float.Type) throws -> Float { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Int.Type) throws -> Int { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Int8.Type) throws -> Int8 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Int16.Type) throws -> Int16 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Int32.Type) throws -> Int32 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: Int64.Type) throws -> Int64 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: UInt.Type) throws -> UInt { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: UInt8.Type) throws -> UInt8 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: UInt16.Type) throws -> UInt16 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: UInt32.Type) throws -> UInt32 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
+    func decode(_ type: UInt64.Type) throws -> UInt64 { try Unbox.value(type, decoder.value) { decoder.codingPath } }
 }
