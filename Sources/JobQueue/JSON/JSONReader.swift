@@ -1,6 +1,16 @@
 /// A strict RFC 8259 reader: UTF-8 bytes to `JSONValue`, refusing everything the RFC does not
 /// allow and the things it leaves open (duplicate keys, a BOM), so that every reader of a
-/// stored document sees the same value.
+/// stored document sees the same value. The rules:
+/// - exactly one value, with only space, tab, LF and CR around it; no BOM;
+/// - no trailing commas; keys are strings; a key at most once per object (compared as Swift
+///   compares String keys, so `"\u0069d"` and `"id"` are the same key);
+/// - numbers: no leading zeros, `+`, `.5`, `5.`, NaN or Infinity; without fraction or exponent
+///   and within Int64 they are `.int`, else `.double`, which must be finite (`1e400` is refused,
+///   `1e-400` underflows to 0); `-0` is `.int(0)`, `-0.0` keeps its sign;
+/// - strings: only JSON's escapes; `\u` takes 4 hex digits and surrogates must pair; no raw
+///   U+0000 to U+001F; valid UTF-8 only (no overlong forms, encoded surrogates, bytes C0, C1,
+///   F5 to FF, or code points above U+10FFFF);
+/// - arrays and objects nest `JSONValue.maximumNestingDepth` (64) deep at most.
 ///
 /// It works on the caller's buffer: a string without escapes becomes a `String` straight from
 /// its bytes, and only strings with escapes go through a scratch buffer.

@@ -20,18 +20,20 @@
 /// through unchanged; any other error becomes a rule about `field` itself.
 ///
 /// A property typed `JSONValue` or `[String: JSONValue]` gets its subtree as it is, unchecked.
-public struct JSONValueDecoder {
+public struct JSONValueDecoder: Sendable {
     public var rejectUnknownKeys: Bool
-    public var userInfo: [CodingUserInfoKey: Any]
+    /// What `Decoder.userInfo` hands to the types' `init(from:)`; Sendable, so that an
+    /// executor can keep a configured decoder.
+    public var userInfo: [CodingUserInfoKey: any Sendable]
 
-    public init(rejectUnknownKeys: Bool = true, userInfo: [CodingUserInfoKey: Any] = [:]) {
+    public init(rejectUnknownKeys: Bool = true, userInfo: [CodingUserInfoKey: any Sendable] = [:]) {
         self.rejectUnknownKeys = rejectUnknownKeys
         self.userInfo = userInfo
     }
 
     /// `field` names `value` in errors and prefixes every path below it: `args`, `result`.
     public func decode<T: Decodable>(_ type: T.Type, from value: JSONValue, field: String) throws(JobError) -> T {
-        let state = DecodingState(userInfo: userInfo, tracksKeys: rejectUnknownKeys)
+        let state = DecodingState(userInfo: userInfo as [CodingUserInfoKey: Any], tracksKeys: rejectUnknownKeys)
         let decoded: T
         do {
             decoded = try state.decode(T.self, from: value, at: [])

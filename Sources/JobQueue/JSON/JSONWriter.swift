@@ -1,12 +1,12 @@
 /// Compact JSON for stored records and events, without Foundation's encoder (which cost most
 /// of the worker's CPU per job).
 ///
-/// The output is canonical, so equal values give equal bytes: object keys in the order of
+/// One value has one form, which records and events rely on: object keys in the order of
 /// their UTF-8 bytes, no whitespace, `/` and non-ASCII written as they are, only `"`, `\` and
-/// U+0000 to U+001F escaped. Integers are exact; doubles are Swift's shortest round-trip
-/// `description`, which keeps a `.0` on integral values (`3.0`, and `1e+16` from 2^53 up),
-/// so a double reads back as a double. NaN and infinities have no JSON form and are written as
-/// `null`.
+/// U+0000 to U+001F escaped (as `\n`, `\t`… or `\u001f`). Integers are exact. Doubles are
+/// Swift's shortest round-trip `description`, which keeps `.0` on integral values (`3.0`;
+/// beyond 2^53 exponent form, `1e+16`), so `.double(3)` reads back as a double, not `.int(3)`.
+/// NaN and infinities have no JSON form and are written as `null`.
 struct JSONWriter {
     private(set) var output: [UInt8] = []
 
