@@ -1,5 +1,3 @@
-import Foundation
-
 /// Any JSON value, with integers kept exact (ASNs, OVH ids and the like are 64-bit).
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
@@ -34,20 +32,37 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses JSON text; throws the decoder's error for anything that is not JSON.
-    public static func parse(_ bytes: [UInt8]) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+    /// Arrays and objects may nest this deep and no deeper: far beyond any job document, and
+    /// it bounds the reader's recursion (and a hostile document's cost) on a worker's stack.
+    public static let maximumNestingDepth = 64
+
+    /// Parses one strict RFC 8259 JSON text (see `JSONReader` for every rule): refuses a
+    /// duplicate key, a BOM, invalid UTF-8, a lone surrogate, `NaN`, a trailing comma, and
+    /// anything after the value. Integers within Int64 become `.int`; other numbers `.double`.
+    public static func parse(_ bytes: [UInt8]) throws(JSONSyntaxError) -> JSONValue {
+        try bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONSyntaxError) in try JSONReader.read(buffer) }
+        }.get()
     }
 
-    public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Array(text.utf8))
+    public static func parse(_ text: String) throws(JSONSyntaxError) -> JSONValue {
+        var text = text
+        return try text.withUTF8 { buffer in
+            Result { () throws(JSONSyntaxError) in try JSONReader.read(buffer) }
+        }.get()
     }
 
-    /// Compact JSON text with sorted keys (stable output for records and events).
+    /// Compact JSON with keys sorted by their UTF-8 bytes (see `JSONWriter`): stable output for
+    /// records and events, and `parse(jsonText) == self`.
     public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: (try? encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self)
+        String(decoding: jsonBytes, as: UTF8.self)
+    }
+
+    /// `jsonText` as UTF-8 bytes, without making a String.
+    public var jsonBytes: [UInt8] {
+        var writer = JSONWriter()
+        writer.write(self)
+        return writer.output
     }
 
     public var objectValue: [String: JSONValue]? { if case .object(let value) = self { return value }; return nil }
