@@ -9,6 +9,7 @@ struct LeaseGated<Inner: JobExecutor>: JobExecutor {
     typealias Result = Inner.Result
     static var type: String { Inner.type }
     static var inheritableArgs: [String: JSONValue] { Inner.inheritableArgs }
+    static var refusesUnknownArgs: Bool { Inner.refusesUnknownArgs }
     static func check(_ args: Args) throws(JobError) { try Inner.check(args) }
 
     let inner: Inner

@@ -35,7 +35,7 @@ public struct JobDocument: Sendable, Hashable {
         do {
             value = try JSONValue.parse(raw)
         } catch {
-            throw JobError(code: .malformed, message: "not valid JSON (\(raw.count) bytes)", retryable: false)
+            throw JobError(code: .malformed, message: "not valid JSON (\(raw.count) bytes): \(error)", retryable: false)
         }
         return try JobDocument(value, path: "", registry: registry, mode: .complete)
     }

@@ -11,6 +11,9 @@ public protocol JobExecutor: Sendable {
     /// value: a follow-up lacking them is checked at intake with these in their place.
     static var inheritableArgs: [String: JSONValue] { get }
 
+    /// Whether args fields `Args` does not declare are refused (the default) or ignored.
+    static var refusesUnknownArgs: Bool { get }
+
     /// Rules across fields, checked after decoding, at intake and before every attempt.
     /// Throws `JobError.invalid(field, rule)`.
     static func check(_ args: Args) throws(JobError)
@@ -22,6 +25,7 @@ public protocol JobExecutor: Sendable {
 
 extension JobExecutor {
     public static var inheritableArgs: [String: JSONValue] { [:] }
+    public static var refusesUnknownArgs: Bool { true }
     public static func check(_ args: Args) throws(JobError) {}
 }
 

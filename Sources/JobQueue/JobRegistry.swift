@@ -38,7 +38,7 @@ public struct JobRegistry: Sendable {
                 for (name, standIn) in Executor.inheritableArgs where object[name] == nil { object[name] = standIn }
                 args = .object(object)
             }
-            try Executor.check(try ArgsDecoding.decode(Executor.Args.self, from: args))
+            try Executor.check(try ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: Executor.refusesUnknownArgs))
         }
     }
 
@@ -46,7 +46,7 @@ public struct JobRegistry: Sendable {
         entries[Executor.type] = Entry(
             validate: Self.validator(Executor.self),
             run: { args, context in
-                let decoded = try ArgsDecoding.decode(Executor.Args.self, from: args)
+                let decoded = try ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: Executor.refusesUnknownArgs)
                 try Executor.check(decoded)
                 switch try await executor.run(decoded, in: context) {
                 case .completed(let result): return .completed(try ArgsDecoding.encode(result))

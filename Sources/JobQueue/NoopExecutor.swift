@@ -4,6 +4,7 @@
 /// parent's result fields can flow into a `noop` follow-up as they do for real types.
 public struct NoopExecutor: JobExecutor {
     public static let type = "noop"
+    public static let refusesUnknownArgs = false
 
     public struct Args: Decodable, Sendable {
         var sleepMs: Int64?

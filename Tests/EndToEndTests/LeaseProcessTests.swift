@@ -46,9 +46,12 @@ import TestSupport
                     try await queue.push(raw: Self.linkVrack("p1", service))
                     try await eventually("the worker polls the vRack task") { log.times.count >= 5 }
                     frozen.process.signal(SIGSTOP)
-                    // Past its lease, Redis's clock says it expired: the sweep takes the job back.
+                    // Past its lease, Redis's clock says it expired: the sweep takes the job back,
+                    // and another worker holds it now.
                     try await Task.sleep(for: .seconds(3))
                     #expect(try await queue.recoverStalled(maxStalls: 3) == 1)
+                    try await queue.leaseAsGhost(lease: .seconds(60), worker: "other-worker")
+                    #expect(try await queue.job("p1")?.worker == "other-worker")
                     let resumedAt = Date().timeIntervalSince1970
                     frozen.process.signal(SIGCONT)
                     try await Task.sleep(for: .seconds(3))

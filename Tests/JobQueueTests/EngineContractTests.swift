@@ -407,7 +407,7 @@ import TestSupport
             try await withQueue(server) { queue in
                 _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "orphan")])
                 // A worker leases the job, then vanishes without renewing the lease.
-                try await leaseAsGhost(queue)
+                try await queue.leaseAsGhost()
                 #expect(try await queue.state(of: "orphan") == "active")
                 let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["orphan"]) }
                 #expect(terminal["orphan"]?.count == 1 && terminal["orphan"]?.first?.event == "completed")
@@ -423,7 +423,7 @@ import TestSupport
             try await withQueue(server) { queue in
                 _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "cursed")])
                 for _ in 0..<2 {
-                    try await leaseAsGhost(queue)
+                    try await queue.leaseAsGhost()
                     try await Task.sleep(for: .milliseconds(400))
                     #expect(try await queue.recoverStalled(maxStalls: 1) == 1)
                 }
@@ -500,11 +500,4 @@ struct FailOnce: JobExecutor {
         }
         return .completed([:])
     }
-}
-
-/// Leases the next waiting job to a worker that will never renew it nor report back
-/// (300 ms lease), as a worker that then dies would have.
-func leaseAsGhost(_ queue: Queue) async throws {
-    try await queue.prepare()
-    _ = try await queue.redis.call(QueueLibrary.library, "fetch", keys: queue.keys.all, arguments: [1000, 100, 86_400_000, 1, 300, "ghost"])
 }

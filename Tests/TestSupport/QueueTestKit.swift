@@ -1,5 +1,5 @@
 import Foundation
-import JobQueue
+@testable import JobQueue
 import Logging
 import RedisClient
 import ServiceLifecycle
@@ -16,6 +16,14 @@ public func eventually(_ what: String, timeout: Duration = .seconds(20), every: 
 }
 
 extension Queue {
+    /// Leases the next waiting job to a worker that will never renew it nor report back,
+    /// as a worker that then dies (or hangs) would have: `lease` long, from Redis's clock.
+    public func leaseAsGhost(lease: Duration = .milliseconds(300), worker: String = "ghost") async throws {
+        try await prepare()
+        _ = try await redis.call(QueueLibrary.library, "fetch", keys: keys.all,
+                                 arguments: [1000, 100, 86_400_000, 1, lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000, worker])
+    }
+
     /// Every event so far, in order.
     public func allEvents() async throws -> [QueueEvent] {
         var all: [QueueEvent] = []

@@ -34,16 +34,16 @@ private struct TreeEncoder: Encoder {
 
     func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
         node.kind = .object
-        return KeyedEncodingContainer(KeyedContainer<Key>(node: node, codingPath: codingPath))
+        return KeyedEncodingContainer(KeyedEncoding<Key>(node: node, codingPath: codingPath))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
         node.kind = .array
-        return UnkeyedContainer(node: node, codingPath: codingPath)
+        return UnkeyedEncoding(node: node, codingPath: codingPath)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
-        SingleContainer(node: node, codingPath: codingPath)
+        SingleValueEncoding(node: node, codingPath: codingPath)
     }
 }
 
@@ -65,7 +65,7 @@ private func scalar<T: Encodable>(_ value: T, node: Node, codingPath: [any Codin
     }
 }
 
-private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+private struct KeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let node: Node
     let codingPath: [any CodingKey]
 
@@ -92,7 +92,7 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder { TreeEncoder(node: child(key), codingPath: codingPath + [key]) }
 }
 
-private struct UnkeyedContainer: UnkeyedEncodingContainer {
+private struct UnkeyedEncoding: UnkeyedEncodingContainer {
     let node: Node
     let codingPath: [any CodingKey]
     var count: Int { node.array.count }
@@ -114,7 +114,7 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
     mutating func superEncoder() -> any Encoder { TreeEncoder(node: next(), codingPath: codingPath) }
 }
 
-private struct SingleContainer: SingleValueEncodingContainer {
+private struct SingleValueEncoding: SingleValueEncodingContainer {
     let node: Node
     let codingPath: [any CodingKey]
 
