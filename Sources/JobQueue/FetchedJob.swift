@@ -43,6 +43,8 @@ struct Settlement: Sendable {
         case completed(result: JSONValue, followUps: [[JobRecord]])
         case retry(JobError, delay: Duration)
         case fail(JobError)
+        /// A durable wait: the slot is given back and the attempt resumes after `delay`.
+        case postpone(delay: Duration, reason: String, error: JobError?)
     }
 
     let id: String
@@ -50,7 +52,7 @@ struct Settlement: Sendable {
     let outcome: Outcome
 }
 
-/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): ten arguments.
+/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): eleven arguments.
 struct JobRecord: Sendable {
     var id: String
     var type: String
@@ -62,22 +64,27 @@ struct JobRecord: Sendable {
     var children: String
     var idempotencyKey: String
     var subtree: Int
+    /// What the job changes, one job at a time per key (`JobExecutor.resourceKeys`).
+    var resources: [String]
 
     var arguments: [String] {
-        [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree)]
+        [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree),
+         resources.joined(separator: " ")]
     }
 
-    /// A document and its children, parents before children, ids assigned.
-    static func tree(for document: JobDocument, parent: String?) -> [JobRecord] {
+    /// A document and its children, parents before children, ids assigned; `registry`
+    /// names the resources each job changes.
+    static func tree(for document: JobDocument, parent: String?, registry: JobRegistry?) -> [JobRecord] {
         let id = document.id ?? JobID.generate()
-        let childTrees = document.children.map { tree(for: $0, parent: id) }
+        let childTrees = document.children.map { tree(for: $0, parent: id, registry: registry) }
         let childIDs = childTrees.map { $0[0].id }
         let root = JobRecord(
             id: id, type: document.type, document: document.normalized(id: id, childIDs: childIDs).jsonText,
             meta: document.meta?.jsonText ?? "", parent: parent ?? "", maxAttempts: document.maxAttempts,
             dueAtMs: document.runAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0,
             children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
-            subtree: 1 + childTrees.reduce(0) { $0 + $1.count })
+            subtree: 1 + childTrees.reduce(0) { $0 + $1.count },
+            resources: registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [])
         return [root] + childTrees.flatMap { $0 }
     }
 

@@ -28,13 +28,18 @@ public struct JobError: Error, Sendable, Hashable, CustomStringConvertible {
     public var retryable: Bool
     /// More fields of the event's error object, from the error's own domain.
     public var details: [String: JSONValue]
+    /// Set when the error says when to try again and that the attempt should not count (an
+    /// API's rate limit with its Retry-After): the job resumes after it, spending nothing.
+    public var postpone: Duration?
 
-    public init(code: Code, message: String, field: String? = nil, retryable: Bool, details: [String: JSONValue] = [:]) {
+    public init(code: Code, message: String, field: String? = nil, retryable: Bool, details: [String: JSONValue] = [:],
+                postpone: Duration? = nil) {
         self.code = code
         self.message = message
         self.field = field
         self.retryable = retryable
         self.details = details
+        self.postpone = postpone
     }
 
     /// A permanent error about one field of the job; `field` is a path such as `args.subnet`.

@@ -14,6 +14,11 @@ public protocol JobExecutor: Sendable {
     /// Whether args fields `Args` does not declare are refused (the default) or ignored.
     static var refusesUnknownArgs: Bool { get }
 
+    /// The resources a job changes (an API object's id, say): the engine never runs two jobs
+    /// with a key in common at once, on any worker, and starts them in the order taken in.
+    /// Keys are words of `[A-Za-z0-9:._/-]`. Default: none.
+    static func resourceKeys(_ args: Args) -> [String]
+
     /// Rules across fields, checked after decoding, at intake and before every attempt.
     /// Throws `JobError.invalid(field, rule)`.
     static func check(_ args: Args) throws(JobError)
@@ -26,6 +31,7 @@ public protocol JobExecutor: Sendable {
 extension JobExecutor {
     public static var inheritableArgs: [String: JSONValue] { [:] }
     public static var refusesUnknownArgs: Bool { true }
+    public static func resourceKeys(_ args: Args) -> [String] { [] }
     public static func check(_ args: Args) throws(JobError) {}
 }
 
@@ -36,6 +42,10 @@ public enum JobOutcome<Result: Encodable & Sendable>: Sendable {
     /// Run these jobs first, as children (in parallel where workers allow, each with its own
     /// retries and events); this job then runs again and sees their results in `childResults`.
     case awaitChildren([JobDocument])
+    /// A durable wait: give the worker slot back and run again after `delay`, as the same
+    /// attempt, keeping the job's resources (a `waiting` event, `reason` given). It survives
+    /// restarts; the checkpoint saved before says where to resume (the task to poll, say).
+    case resume(after: Duration, reason: String)
 }
 
 /// How much of a job's `args` must be there when it is checked.

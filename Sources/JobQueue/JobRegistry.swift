@@ -3,6 +3,7 @@ public struct JobRegistry: Sendable {
     /// One registered type, its Args and Result erased to JSON at the engine's edge.
     struct Entry: Sendable {
         let validate: @Sendable (_ args: JSONValue, _ mode: ValidationMode) throws(JobError) -> Void
+        let resources: @Sendable (_ args: JSONValue) -> [String]
         /// Nil in a registry that only checks documents (`connectq enqueue`).
         let run: (@Sendable (_ args: JSONValue, _ context: JobContext) async throws -> ErasedOutcome)?
     }
@@ -10,6 +11,7 @@ public struct JobRegistry: Sendable {
     enum ErasedOutcome: Sendable {
         case completed(JSONValue)
         case awaitChildren([JobDocument])
+        case resume(after: Duration, reason: String)
     }
 
     private var entries: [String: Entry] = [:]
@@ -28,7 +30,7 @@ public struct JobRegistry: Sendable {
     }
 
     public mutating func register<Executor: JobExecutor>(validating type: Executor.Type) {
-        entries[Executor.type] = Entry(validate: Self.validator(Executor.self), run: nil)
+        entries[Executor.type] = Entry(validate: Self.validator(Executor.self), resources: Self.resources(Executor.self), run: nil)
     }
 
     private static func validator<Executor: JobExecutor>(_ type: Executor.Type) -> @Sendable (JSONValue, ValidationMode) throws(JobError) -> Void {
@@ -42,15 +44,24 @@ public struct JobRegistry: Sendable {
         }
     }
 
+    private static func resources<Executor: JobExecutor>(_ type: Executor.Type) -> @Sendable (JSONValue) -> [String] {
+        { args in
+            guard let decoded = try? ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: false) else { return [] }
+            return Executor.resourceKeys(decoded).filter(ResourceKey.isValid)
+        }
+    }
+
     public mutating func register<Executor: JobExecutor>(_ executor: Executor) {
         entries[Executor.type] = Entry(
             validate: Self.validator(Executor.self),
+            resources: Self.resources(Executor.self),
             run: { args, context in
                 let decoded = try ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: Executor.refusesUnknownArgs)
                 try Executor.check(decoded)
                 switch try await executor.run(decoded, in: context) {
                 case .completed(let result): return .completed(try ArgsDecoding.encode(result))
                 case .awaitChildren(let children): return .awaitChildren(children)
+                case .resume(let delay, let reason): return .resume(after: delay, reason: reason)
                 }
             })
     }
@@ -61,6 +72,11 @@ public struct JobRegistry: Sendable {
 
     public var types: [String] { entries.keys.sorted() }
 
+    /// The resources a job of this type with these args changes.
+    public func resourceKeys(type: String, args: JSONValue) -> [String] {
+        entries[type]?.resources(args) ?? []
+    }
+
     /// Checks a job's args as its type's executor would (documents are checked with this).
     public func validate(type: String, args: JSONValue, mode: ValidationMode) throws(JobError) {
         guard let entry = entries[type] else {
@@ -68,5 +84,16 @@ public struct JobRegistry: Sendable {
                            field: "type", retryable: false)
         }
         try entry.validate(args, mode)
+    }
+}
+
+/// Resource keys: one word each, as the functions split them on spaces.
+enum ResourceKey {
+    static func isValid(_ key: String) -> Bool {
+        (1...200).contains(key.utf8.count) && key.utf8.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                || byte == UInt8(ascii: ":") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "_")
+                || byte == UInt8(ascii: "/") || byte == UInt8(ascii: "-")
+        }
     }
 }

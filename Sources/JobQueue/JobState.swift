@@ -9,6 +9,9 @@ public enum JobState: String, CaseIterable, Sendable, Codable {
     case delayed
     /// Waiting for its children to complete.
     case waitingChildren = "waiting-children"
+    /// Ready, but a resource it changes is held by another job (one job at a time per
+    /// resource): it holds no worker slot, and starts when the resource is free.
+    case waitingResource = "waiting-resource"
     /// Leased to a worker that runs an attempt.
     case active
     case completed
@@ -25,6 +28,10 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case active
     /// An attempt failed and another is scheduled (`delayMs` says when).
     case retrying
+    /// Version 2: the job waits without holding a worker slot, `reason` says for what:
+    /// `resource` (another job holds `resource`), `task` (its attempt waits on work it
+    /// started, and resumes after `delayMs`), `rate-limit` (the API asked to slow down).
+    case waiting
     case completed
     case failed
 
@@ -35,6 +42,7 @@ extension JobState {
     var luaName: String {
         switch self {
         case .waitingChildren: return "waitingChildren"
+        case .waitingResource: return "waitingResource"
         default: return rawValue
         }
     }

@@ -41,12 +41,13 @@ extension Queue {
     /// One batch of settled attempts as function calls (one per kind present), to be sent
     /// in one round trip.
     func settleCalls(_ batch: [Settlement]) -> [(function: QueueFunction, entries: [Int], call: RedisFunctionLibrary.Call)] {
-        var completes: [Int] = [], retries: [Int] = [], fails: [Int] = []
+        var completes: [Int] = [], retries: [Int] = [], fails: [Int] = [], postpones: [Int] = []
         for (index, settlement) in batch.enumerated() {
             switch settlement.outcome {
             case .completed: completes.append(index)
             case .retry: retries.append(index)
             case .fail: fails.append(index)
+            case .postpone: postpones.append(index)
             }
         }
         var calls: [(QueueFunction, [Int], RedisFunctionLibrary.Call)] = []
@@ -75,6 +76,15 @@ extension Queue {
                 arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, error.jsonBytes]
             }
             calls.append((.fail, fails, call(.fail, arguments)))
+        }
+        if !postpones.isEmpty {
+            var arguments: [[UInt8]] = [postpones.count.redisBytes]
+            for index in postpones {
+                guard case .postpone(let delay, let reason, let error) = batch[index].outcome else { continue }
+                arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, delay.milliseconds.redisBytes,
+                              reason.redisBytes, error?.jsonBytes ?? []]
+            }
+            calls.append((.postpone, postpones, call(.postpone, arguments)))
         }
         return calls
     }
@@ -138,7 +148,7 @@ enum IntakeDecision {
     /// Parses and validates one raw entry; never throws: a bad entry becomes a rejection.
     static func decide(_ raw: [UInt8], registry: JobRegistry) -> IntakeDecision {
         do {
-            return .jobs(JobRecord.tree(for: try JobDocument.parse(raw, registry: registry), parent: nil))
+            return .jobs(JobRecord.tree(for: try JobDocument.parse(raw, registry: registry), parent: nil, registry: registry))
         } catch {
             // Keep what can be read of a bad document so its failed record is findable.
             let value = try? JSONValue.parse(raw)

@@ -53,11 +53,12 @@ public struct Queue: Sendable {
     // MARK: Producing
 
     /// `connectq enqueue`: inserts all documents or none. Throws `QueueError.duplicateID`
-    /// when an id is still known to the queue. Returns the root job ids.
-    public func enqueue(_ documents: [JobDocument]) async throws -> [String] {
+    /// when an id is still known to the queue. Returns the root job ids. `registry` names
+    /// the resources each job changes (one job at a time per resource).
+    public func enqueue(_ documents: [JobDocument], registry: JobRegistry? = nil) async throws -> [String] {
         var arguments: [any RedisArgument] = [documents.count]
         for document in documents {
-            arguments += JobRecord.treeArguments(JobRecord.tree(for: document, parent: nil)) as [any RedisArgument]
+            arguments += JobRecord.treeArguments(JobRecord.tree(for: document, parent: nil, registry: registry)) as [any RedisArgument]
         }
         let reply = try await run([call(.enqueue, arguments)])[0]
         if case .error(let message) = reply, message.hasPrefix("DUPLICATE ") {

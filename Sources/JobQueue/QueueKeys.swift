@@ -13,6 +13,10 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case active
     /// Ids of parents waiting for their children, by the time they started waiting.
     case waitingChildren
+    /// Ids of jobs waiting for a resource another job holds, by the time they started waiting.
+    case waitingResource
+    /// Resource key → id of the job that holds it (one job at a time per resource).
+    case resourceLocks
     /// Ids by the time they completed or failed (retention works on these).
     case completed, failed
     /// Worker ids by the deadline of their heartbeat.
@@ -27,6 +31,8 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case jobPrefix = "job:"
     /// `intake:WORKER`: inbox entries a worker has taken and not settled yet.
     case intakePrefix = "intake:"
+    /// `resource:KEY`: ids waiting for that resource, first in first out.
+    case resourceQueuePrefix = "resource:"
 
     /// The name the Lua functions use for it.
     var luaName: String { String(describing: self) }

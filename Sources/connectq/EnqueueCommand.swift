@@ -52,7 +52,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         defer { queue.redis.close() }
         do {
             try await queue.prepare()
-            let ids = try await queue.enqueue(documents)
+            let ids = try await queue.enqueue(documents, registry: registry)
             if output.json { printJSON(.array(ids.map(JSONValue.string))) } else { ids.forEach { print($0) } }
         } catch let error as QueueError {
             printError("\(error); nothing was pushed")

@@ -35,6 +35,7 @@ struct StatsCommand: AsyncParsableCommand {
           delayed:          \(stats.delayed)
           active:           \(stats.active)
           waiting-children: \(stats.waitingChildren)
+          waiting-resource: \(stats.waitingResource)
           completed (kept): \(stats.completed)
           failed:           \(stats.failed)
           live workers:     \(stats.workers)

@@ -41,7 +41,7 @@ extension QueueLibrary {
     end
 
     local JOB_FIELDS = {'state', 'type', 'attempt', 'maxAttempts', 'meta', 'parent', 'token', 'duplicateOf',
-      'children', 'started', 'stalls', 'worker', 'idemKey', 'pending'}
+      'children', 'started', 'stalls', 'worker', 'idemKey', 'pending', 'resources'}
 
     -- The record's small fields as a table, or nil for an unknown id.
     local function readJob(id)
@@ -113,6 +113,55 @@ extension QueueLibrary {
       end
     end
 
+    -- One job at a time per resource. A job holds all its resources or none: it takes them
+    -- when it starts (fetch), or waits in the queue of the first one that is busy; it
+    -- keeps them while it waits on its own work (postpone) and gives them back when it
+    -- leaves that work: completed, failed, retrying, handed back, stalled, or waiting for
+    -- children (which may need them). No job waits while holding one, so none deadlock.
+    local function resourcesOf(job)
+      local keys = {}
+      for key in string.gmatch(job.resources or '', '%S+') do keys[#keys + 1] = key end
+      return keys
+    end
+
+    -- Takes every resource of the job, or none: returns nil, or the first busy key and its holder.
+    local function takeResources(job)
+      local keys = resourcesOf(job)
+      for _, key in ipairs(keys) do
+        local holder = redis.call('HGET', K.resourceLocks, key)
+        if holder and holder ~= job.id then return key, holder end
+      end
+      for _, key in ipairs(keys) do redis.call('HSET', K.resourceLocks, key, job.id) end
+      return nil
+    end
+
+    local function waitForResource(job, key, holder)
+      redis.call('HSET', jobKey(job.id), 'state', S.waitingResource, 'since', now)
+      redis.call('ZADD', K.waitingResource, now, job.id)
+      redis.call('RPUSH', K.resourceQueuePrefix .. key, job.id)
+      emit(E.waiting, job, {'reason', 'resource', 'resource', key, 'holder', holder})
+    end
+
+    -- Gives the job's resources back; the first job waiting for each goes to the front of
+    -- the waiting list (it was taken in before anything still waiting there).
+    local function releaseResources(job)
+      for _, key in ipairs(resourcesOf(job)) do
+        if redis.call('HGET', K.resourceLocks, key) == job.id then
+          redis.call('HDEL', K.resourceLocks, key)
+          local queueKey = K.resourceQueuePrefix .. key
+          while true do
+            local nextId = redis.call('LPOP', queueKey)
+            if not nextId then break end
+            if redis.call('HGET', jobKey(nextId), 'state') == S.waitingResource then
+              redis.call('ZREM', K.waitingResource, nextId)
+              makeWaitingFirst(nextId)
+              break
+            end
+          end
+        end
+      end
+    end
+
     -- Every function returns through this: the batched list and set writes happen here.
     local function finish(value)
       if #toWaiting > 0 then
@@ -140,6 +189,7 @@ extension QueueLibrary {
 
     local function completeJob(job, result, extra)
       redis.call('HSET', jobKey(job.id), 'state', S.completed, 'result', result, 'since', now, 'token', '')
+      releaseResources(job)
       leftActive[#leftActive + 1] = job.id
       completedAt[#completedAt + 1] = now; completedAt[#completedAt + 1] = job.id
       local fields = {'result', result}
@@ -163,6 +213,7 @@ extension QueueLibrary {
 
     failJob = function(job, errorJson)
       redis.call('HSET', jobKey(job.id), 'state', S.failed, 'error', errorJson, 'since', now, 'token', '', 'pending', 0)
+      releaseResources(job)
       redis.call('ZREM', K.active, job.id)
       redis.call('ZREM', K.delayed, job.id)
       redis.call('ZADD', K.failed, now, job.id)
@@ -183,11 +234,11 @@ extension QueueLibrary {
     end
 
     -- Job records as JobRecord.swift writes them: RECORD arguments each.
-    local RECORD = 10
+    local RECORD = 11
     local function readRecord(args, at)
       return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
         maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
-        idemKey = args[at + 8], subtree = tonumber(args[at + 9])}
+        idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10]}
     end
 
     -- Inserts a job and its children (records in pre-order). Returns nil, or the id already
@@ -202,6 +253,7 @@ extension QueueLibrary {
         local job = {id = r.id, type = r.type, meta = r.meta, parent = r.parent ~= '' and r.parent or nil, attempt = 0}
         local fields = {'type', r.type, 'doc', r.doc, 'maxAttempts', r.maxAttempts, 'attempt', 0, 'since', now}
         if r.meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = r.meta end
+        if r.resources ~= '' then fields[#fields + 1] = 'resources'; fields[#fields + 1] = r.resources end
         if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
         local first = nil
         if r.idemKey ~= '' then

@@ -9,6 +9,8 @@ extension QueueFunction {
       local job = readJob(id)
       if not holdsLease(job, token) then return finish(0) end
       redis.call('HSET', jobKey(id), 'state', S.waitingChildren, 'pending', trees, 'since', now, 'token', '')
+      -- Its children may change what it holds: they must be able to take it.
+      releaseResources(job)
       leftActive[#leftActive + 1] = id
       redis.call('ZADD', K.waitingChildren, now, id)
       local _, ids = insertTrees(ARGV, 4, trees, nil)

@@ -12,6 +12,8 @@ extension QueueFunction {
         local job = readJob(id)
         if job and job.state == S.active then
           redis.call('HSET', jobKey(id), 'token', '')
+          -- A dead worker's resources are freed with its lease.
+          releaseResources(job)
           if job.duplicateOf then
             makeWaitingFirst(id)
           else

@@ -2,7 +2,8 @@ extension QueueFunction {
     /// Graceful stop: the jobs go back to the front of the queue for another worker; the
     /// interrupted attempt is not counted and nothing is marked failed.
     static let release = QueueFunction("release", #"""
-      -- KEYS: K.jobPrefix, K.active, K.waiting, K.wakeup. ARGV: pairs id, token.
+      -- KEYS: K.jobPrefix, K.active, K.waiting, K.wakeup, K.resourceLocks, K.resourceQueuePrefix.
+      -- ARGV: pairs id, token.
       local released = 0
       for i = 1, #ARGV, 2 do
         local job = readJob(ARGV[i])
@@ -10,6 +11,7 @@ extension QueueFunction {
           local attempt = tonumber(job.attempt or '1')
           if not job.duplicateOf then attempt = attempt - 1 end
           redis.call('HSET', jobKey(job.id), 'attempt', attempt, 'token', '')
+          releaseResources(job)
           leftActive[#leftActive + 1] = job.id
           makeWaitingFirst(job.id)
           released = released + 1

@@ -2,7 +2,7 @@ extension QueueFunction {
     /// Attempts that failed and run again after a delay, each fenced by its lease token:
     /// one `retrying` event each (with `delayMs`). Returns 1 or 0 (lease lost) per job.
     static let retry = QueueFunction("retry", #"""
-      -- KEYS: K.jobPrefix, K.active, K.delayed, K.events, K.wakeup.
+      -- KEYS: K.jobPrefix, K.active, K.delayed, K.events, K.wakeup, K.resourceLocks, K.resourceQueuePrefix.
       -- ARGV: count, then per job: id, token, error, delayMs.
       local outcome = {}
       for j = 1, tonumber(ARGV[1]) do
@@ -11,6 +11,7 @@ extension QueueFunction {
         local job = readJob(id)
         if holdsLease(job, token) then
           redis.call('HSET', jobKey(id), 'state', S.delayed, 'error', errorJson, 'since', now, 'token', '')
+          releaseResources(job)
           leftActive[#leftActive + 1] = id
           redis.call('ZADD', K.delayed, now + delayMs, id)
           emit(E.retrying, job, withDuration(job, {'error', errorJson, 'delayMs', tostring(delayMs)}))

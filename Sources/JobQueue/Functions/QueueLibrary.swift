@@ -4,7 +4,7 @@ import RedisClient
 /// one function per transition, each appending its events in the same atomic step.
 enum QueueLibrary {
     static let functions: [QueueFunction] = [
-        .intake, .accept, .enqueue, .fetch, .complete, .retry, .fail, .awaitChildren, .settleDuplicate,
+        .intake, .accept, .enqueue, .fetch, .complete, .retry, .fail, .postpone, .awaitChildren, .settleDuplicate,
         .saveCheckpoint, .renewLeases, .release, .recoverStalled, .recoverDeadWorkers, .unregisterWorker,
         .retryFailed, .purgeFailed,
     ]

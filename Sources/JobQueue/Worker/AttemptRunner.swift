@@ -67,18 +67,20 @@ struct AttemptRunner: Sendable {
             switch try await run(document["args"] ?? .object([:]), context) {
             case .completed(let result):
                 logger.debug("completed")
-                return .completed(result: result, followUps: FollowUps.trees(of: document, id: job.id, result: result))
+                return .completed(result: result, followUps: FollowUps.trees(of: document, id: job.id, result: result, registry: registry))
             case .awaitChildren(let children) where children.isEmpty:
                 logger.error("the executor asked for an empty set of children; completing with an empty result")
                 return .completed(result: .object([:]), followUps: [])
             case .awaitChildren(let children):
-                let trees = children.map { JobRecord.tree(for: $0, parent: job.id) }
+                let trees = children.map { JobRecord.tree(for: $0, parent: job.id, registry: registry) }
                 let waiting = await persistence.persist("await children") { () async throws(RedisError) in
                     try await queue.awaitChildren(id: job.id, token: job.token, children: trees)
                 }
                 if waiting == false { logger.warning("lease lost before its children were queued: another worker runs this job") }
                 logger.debug("waiting for \(children.count) child job(s)")
                 return nil
+            case .resume(let delay, let reason):
+                return .postpone(delay: delay, reason: reason, error: nil)
             }
         } catch {
             if !lease.isHeld {
@@ -93,6 +95,10 @@ struct AttemptRunner: Sendable {
     }
 
     private func retryOrFail(_ job: FetchedJob, _ error: JobError) -> Settlement.Outcome {
+        if let delay = error.postpone {
+            logger.info("held back, resuming later", metadata: ["job": "\(job.id)", "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
+            return .postpone(delay: delay, reason: "rate-limit", error: error)
+        }
         if error.retryable && job.attempt < job.maxAttempts {
             let delay = options.retry.delay(afterAttempt: job.attempt)
             logger.info("attempt failed, retrying", metadata: ["job": "\(job.id)", "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
