@@ -64,7 +64,7 @@ let package = Package(
         ),
         .target(
             name: "ConnectJobs",
-            dependencies: ["JobQueue", "OVHClient", "OVHModels"]
+            dependencies: ["JobQueue", "RedisClient", "OVHClient", "OVHModels"]
         ),
         .executableTarget(
             name: "connectq",

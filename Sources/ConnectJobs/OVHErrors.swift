@@ -18,7 +18,11 @@ extension OVHError: JobErrorConvertible {
         case .task: code = "ovh_task"
         }
         let timedOut = kind == .task && message.contains("still")
-        return JobError(code: code, message: description, retryable: isRetryable || timedOut, details: details)
+        // Throttled (by the API, or by the shared budget before sending): come back after
+        // the delay it names, without spending an attempt and without holding a slot.
+        let postpone = status == 429 ? Duration.seconds(retryAfterSeconds ?? 5) : nil
+        return JobError(code: status == 429 ? "ovh_rate_limited" : code, message: description,
+                        retryable: isRetryable || timedOut, details: details, postpone: postpone)
     }
 
     /// The fields this error adds to the event's error object.

@@ -11,13 +11,17 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     let transport: HTTPTransport
     /// Server time minus local time, in seconds; fetched once, refreshed after an auth error.
     private let clockOffset = Mutex<Int64?>(nil)
-    private let rateLimiter: RateLimiter?
+    /// Every signed request waits for its turn here; a 429 holds it back as a whole.
+    private let budget: (any OVHRequestBudget)?
 
-    public init(credentials: OVHCredentials, options: OVHClientOptions = OVHClientOptions(), transport: HTTPTransport? = nil) {
+    /// `budget`: one shared by every process using the same credentials (the worker's lives
+    /// in Redis); without one, `options.maxCallsPerSecond` caps this process alone.
+    public init(credentials: OVHCredentials, options: OVHClientOptions = OVHClientOptions(), transport: HTTPTransport? = nil,
+                budget: (any OVHRequestBudget)? = nil) {
         self.credentials = credentials
         self.options = options
         self.transport = transport ?? HTTPTransport()
-        self.rateLimiter = options.maxCallsPerSecond.map(RateLimiter.init(callsPerSecond:))
+        self.budget = budget ?? options.maxCallsPerSecond.map(LocalRequestBudget.init(callsPerSecond:))
     }
 
     public var description: String { "OVHClient(\(credentials.endpoint), applicationKey: \(credentials.applicationKey))" }
@@ -47,8 +51,10 @@ public final class OVHClient: Sendable, CustomStringConvertible {
         return try decode(response, as: Int64.self, call: "GET /auth/time")
     }
 
-    /// One call: signed, rate-capped, retried when that is safe. Returns a 2xx response.
+    /// One call: signed, within the budget, retried when that is safe. Returns a 2xx response.
     /// A cancelled caller gets `isCancelled` at once, from any wait, and sends nothing more.
+    /// A 429 is never retried here, whatever the method: it holds the whole budget back for
+    /// its `Retry-After` (capped) and is thrown, so the caller comes back after it.
     func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(OVHError) -> HTTPResponse {
         let idempotent = method == "GET"
         var attempt = 1
@@ -57,6 +63,14 @@ public final class OVHClient: Sendable, CustomStringConvertible {
             do {
                 return try await send(method, path, body: body, signed: true)
             } catch {
+                if error.status == 429 {
+                    var limited = error
+                    let asked = error.retryAfterSeconds.map { Duration.seconds($0) } ?? options.defaultRetryAfter
+                    let delay = min(asked, options.maxRetryAfter)
+                    limited.retryAfterSeconds = Int(delay.components.seconds)
+                    await budget?.holdBack(for: delay)
+                    throw limited
+                }
                 if error.isAuthenticationFailure && !refreshedClock {
                     // A stale timestamp fails as a bad signature: refetch the time once.
                     refreshedClock = true
@@ -83,7 +97,8 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                                                     method: method, url: url, body: body ?? [], timestamp: timestamp)
             headers += [("X-Ovh-Consumer", credentials.consumerKey), ("X-Ovh-Timestamp", String(timestamp)), ("X-Ovh-Signature", signature)]
         }
-        try await rateLimiter?.wait(call: "\(method) \(path)")
+        // Unsigned calls (/auth/time) count too: the API sees them as well.
+        try await budget?.acquire(call: "\(method) \(path)")
         let response: HTTPResponse
         do {
             // The transport checks for cancellation before sending, and ends the wait for an
@@ -151,33 +166,6 @@ extension OVHError {
     var isAuthenticationFailure: Bool {
         guard kind == .api, let status, [400, 401, 403].contains(status) else { return false }
         return errorClass == "INVALID_SIGNATURE" || errorClass == "INVALID_CREDENTIAL" || message.lowercased().contains("timestamp")
-    }
-}
-
-/// Spaces calls at least 1/N s apart, in arrival order.
-actor RateLimiter {
-    private let interval: Duration
-    private var next = ContinuousClock.now
-
-    init(callsPerSecond: Double) {
-        interval = .nanoseconds(Int64(1_000_000_000 / max(callsPerSecond, 0.001)))
-    }
-
-    /// Waits for the caller's slot; a cancelled caller stops waiting at once.
-    func wait(call: String) async throws(OVHError) {
-        let now = ContinuousClock.now
-        let slot = max(next, now)
-        next = slot + interval
-        guard slot > now else { return }
-        do {
-            try await Task.sleep(until: slot, clock: .continuous)
-        } catch {
-            // The slot goes unused: hand it back if nobody queued behind it. Slots taken
-            // behind it stay where they are (arrival order): nobody waits longer than they
-            // would have without the cancel.
-            if next == slot + interval { next = slot }
-            throw .cancelled(call)
-        }
     }
 }
 

@@ -9,8 +9,14 @@ public struct OVHClientOptions: Sendable {
     /// Back-off between those attempts: full jitter under base × 2^n, capped; `Retry-After` wins.
     public var retryBase: Duration = .milliseconds(200)
     public var retryCap: Duration = .seconds(10)
-    /// Client-side cap on calls per second (Terraform's `api_rate_limit`); nil: none.
+    /// Client-side cap on calls per second for this process alone (Terraform's
+    /// `api_rate_limit`), used when no shared budget is given; nil: none.
     public var maxCallsPerSecond: Double?
+    /// A 429's `Retry-After` is obeyed up to this (an API asking for a day should not stop
+    /// a fleet for a day; a stricter answer is simply met again)…
+    public var maxRetryAfter: Duration = .seconds(300)
+    /// …and a 429 without one holds back this long.
+    public var defaultRetryAfter: Duration = .seconds(5)
     public var occTasks = TaskWaitOptions.occDefault
     public var vrackTasks = TaskWaitOptions.vrackDefault
     /// Local Unix time; replaceable so tests can play a drifting clock.

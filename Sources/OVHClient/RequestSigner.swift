@@ -15,3 +15,14 @@ public enum RequestSigner {
         }.joined()
     }
 }
+
+extension OVHCredentials {
+    /// Names what the API throttles (one application and consumer key pair) without
+    /// revealing either: a digest, for keys of shared state such as the request budget.
+    public var accountDigest: String {
+        SHA256.hash(data: Array("\(applicationKey):\(consumerKey)".utf8)).prefix(8).map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+    }
+}

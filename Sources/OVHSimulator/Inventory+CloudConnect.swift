@@ -77,13 +77,14 @@ extension InventoryState {
         case .unknown(let value):
             throw .badRequest("Invalid value for parameter type: '\(value)' (l2, l3)")
         }
+        try ensureIdle(uuid, options: options, now: now)
         let id = newID()
         pops[id] = PopRecord(id: id, service: uuid, interfaceId: interfaceId, type: type, customerBgpArea: customerBgpArea,
                              ovhBgpArea: ovhBgpArea, subnet: subnet, status: .initializing)
         // A new OCC of the vRack inherits the vRack's DC configs.
         for config in datacenterConfigs.values where config.vrack == vrack { datacenterConfigs[config.id]?.users.insert(uuid) }
         return enqueueTask(service: uuid, function: .addPopConfiguration, resourceId: id, effect: .activatePop(id),
-                           work: options.taskDuration, now: now)
+                           work: drawTaskDuration(options), now: now)
     }
 
     mutating func deletePop(_ uuid: String, _ id: Int64, options: SimulatorOptions, now: ContinuousClock.Instant) throws(APIError) -> OCCTask {
@@ -92,10 +93,11 @@ extension InventoryState {
         // Children of this PoP that go with it: DC configs it alone uses, and their extras.
         let leaving = datacenterConfigs.values.filter { $0.users == [uuid] }
         let objects = 1 + leaving.count + leaving.reduce(0) { total, config in total + extras.values.filter { $0.datacenterConfigId == config.id }.count }
+        try ensureIdle(uuid, options: options, now: now)
         pops[id]?.status = .toDelete
         for config in leaving { datacenterConfigs[config.id]?.status = .toDelete }
         return enqueueTask(service: uuid, function: .delPopConfiguration, resourceId: id, effect: .deletePop(id),
-                           work: Self.work(objects: objects, recursive: objects > 1, options), now: now)
+                           work: work(objects: objects, recursive: objects > 1, options), now: now)
     }
 
     // MARK: Datacenter configs
@@ -142,12 +144,13 @@ extension InventoryState {
                 throw .badRequest("\(field) is only for an L3 configuration")
             }
         }
+        try ensureIdle(uuid, options: options, now: now)
         let id = newID()
         let users = Set(pops.values.filter { services[$0.service]?.vrack == vrack }.map(\.service))
         datacenterConfigs[id] = DatacenterRecord(id: id, vrack: vrack, datacenterId: datacenterId, ovhBgpArea: ovhBgpArea,
                                                  subnet: subnet, status: .initializing, users: users)
         return enqueueTask(service: uuid, function: .addDatacenterConfiguration, resourceId: id, effect: .activateDatacenter(id),
-                           work: options.taskDuration, now: now)
+                           work: drawTaskDuration(options), now: now)
     }
 
     mutating func deleteDatacenterConfig(_ uuid: String, _ popId: Int64, _ id: Int64, options: SimulatorOptions,
@@ -155,9 +158,10 @@ extension InventoryState {
         let config = try datacenterConfig(uuid, popId, id)
         if config.status == .toDelete { throw .badRequest("Datacenter configuration \(id) is already being deleted") }
         let children = config.users == [uuid] ? extras.values.filter { $0.datacenterConfigId == id }.count : 0
+        try ensureIdle(uuid, options: options, now: now)
         if config.users == [uuid] { datacenterConfigs[id]?.status = .toDelete }
         return enqueueTask(service: uuid, function: .delDatacenterConfiguration, resourceId: id, effect: .leaveDatacenter(id, service: uuid),
-                           work: Self.work(objects: 1 + children, recursive: children > 0, options), now: now)
+                           work: work(objects: 1 + children, recursive: children > 0, options), now: now)
     }
 
     // MARK: Extras
@@ -218,25 +222,28 @@ extension InventoryState {
         case .unknown(let value):
             throw .badRequest("Invalid value for parameter type: '\(value)' (network, bgp)")
         }
+        try ensureIdle(uuid, options: options, now: now)
         record.id = newID()
         extras[record.id] = record
         return enqueueTask(service: uuid, function: .addDatacenterExtraConfiguration, resourceId: record.id,
-                           effect: .activateExtra(record.id), work: options.taskDuration, now: now)
+                           effect: .activateExtra(record.id), work: drawTaskDuration(options), now: now)
     }
 
     mutating func deleteExtra(_ uuid: String, _ popId: Int64, _ configId: Int64, _ id: Int64, options: SimulatorOptions,
                               now: ContinuousClock.Instant) throws(APIError) -> OCCTask {
         let extra = try extra(uuid, popId, configId, id)
         if extra.status == .toDelete { throw .badRequest("Extra configuration \(id) is already being deleted") }
+        try ensureIdle(uuid, options: options, now: now)
         extras[id]?.status = .toDelete
         return enqueueTask(service: uuid, function: .delDatacenterExtraConfiguration, resourceId: id, effect: .deleteExtra(id),
-                           work: options.taskDuration, now: now)
+                           work: drawTaskDuration(options), now: now)
     }
 
     // MARK: Value checks
 
-    static func work(objects: Int, recursive: Bool, _ options: SimulatorOptions) -> Duration {
-        options.taskDuration * (Double(objects) * (recursive ? options.recursiveDeleteFactor : 1))
+    /// A delete's run time: one drawn duration per object, times the factor when recursive.
+    mutating func work(objects: Int, recursive: Bool, _ options: SimulatorOptions) -> Duration {
+        drawTaskDuration(options) * (Double(objects) * (recursive ? options.recursiveDeleteFactor : 1))
     }
 
     static func asn(_ fields: RequestBody, _ key: String) throws(APIError) -> Int64 {

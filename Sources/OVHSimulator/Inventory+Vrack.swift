@@ -6,6 +6,11 @@ extension InventoryState {
         guard vracks.contains(name) else { throw .notFound("This service does not exist") }
     }
 
+    func vrackModel(_ name: String) throws(APIError) -> Vrack {
+        try checkVrack(name)
+        return Vrack(name: name, description: "simulated vRack")
+    }
+
     func attachedServices(_ vrack: String) throws(APIError) -> [String] {
         try checkVrack(vrack)
         return serviceOrder.filter { services[$0]?.vrack == vrack }
@@ -21,7 +26,7 @@ extension InventoryState {
         if vrackTasks.values.contains(where: { !$0.applied && $0.service == uuid }) {
             throw .conflict("A vRack task for OVHcloud Connect \(uuid) is already in progress")
         }
-        return enqueueVrackTask(vrack: vrack, service: uuid, attach: true, work: options.taskDuration, now: now)
+        return enqueueVrackTask(vrack: vrack, service: uuid, attach: true, work: drawTaskDuration(options), now: now)
     }
 
     mutating func detach(_ vrack: String, _ uuid: String, options: SimulatorOptions, now: ContinuousClock.Instant) throws(APIError) -> VrackTask {
@@ -30,7 +35,7 @@ extension InventoryState {
         if pops.values.contains(where: { $0.service == uuid }) {
             throw .badRequest("OVHcloud Connect \(uuid) still has PoP configurations: delete them before leaving the vRack")
         }
-        return enqueueVrackTask(vrack: vrack, service: uuid, attach: false, work: options.taskDuration, now: now)
+        return enqueueVrackTask(vrack: vrack, service: uuid, attach: false, work: drawTaskDuration(options), now: now)
     }
 
     func vrackTaskIDs(_ vrack: String) throws(APIError) -> [Int64] {

@@ -1,3 +1,4 @@
+import Foundation
 import OVHModels
 import Synchronization
 
@@ -25,9 +26,10 @@ final class Inventory: Sendable {
 extension InventoryState {
     /// Applies every task whose time is up, oldest end first.
     mutating func advance(to now: ContinuousClock.Instant) {
-        for id in tasks.values.filter({ !$0.applied && $0.end <= now }).sorted(by: { $0.end < $1.end }).map(\.id) {
+        for id in pendingTasks.filter({ tasks[$0]!.end <= now }).sorted(by: { (tasks[$0]!.end, $0) < (tasks[$1]!.end, $1) }) {
             if tasks[id]!.fails { undo(tasks[id]!.effect) } else { apply(tasks[id]!.effect) }
             tasks[id]!.applied = true
+            pendingTasks.remove(id)
         }
         for id in vrackTasks.values.filter({ !$0.applied && $0.end <= now }).map(\.id) {
             let task = vrackTasks[id]!
@@ -52,6 +54,7 @@ extension InventoryState {
             for config in datacenterConfigs.values where config.users.contains(pop.service) {
                 leave(datacenterConfig: config.id, service: pop.service)
             }
+        case .past: break
         }
     }
 
@@ -66,6 +69,7 @@ extension InventoryState {
             for config in datacenterConfigs.values where config.status == .toDelete { datacenterConfigs[config.id]?.status = .active }
         case .leaveDatacenter(let id, _): datacenterConfigs[id]?.status = .active
         case .deleteExtra(let id): extras[id]?.status = .active
+        case .past: break
         }
     }
 
@@ -82,6 +86,23 @@ extension InventoryState {
         }
     }
 
+    /// `--busy-service conflict`: a call that would start a task on a service whose last
+    /// task is not over is refused. Called once the call is valid, before it changes
+    /// anything, so a refused call leaves no trace. In `queue` mode it never refuses.
+    func ensureIdle(_ service: String, options: SimulatorOptions, now: ContinuousClock.Instant) throws(APIError) {
+        guard options.busyService == .conflict, let free = queueFreeAt[service], free > now,
+              let id = serviceTasks[service]?.last, let task = occTask(id, now: now) else { return }
+        throw .business(409, "Client::Conflict::TaskInProgress",
+                        "A task is already running on this service (task \(id), \(task.function), \(task.status)): wait for it to end before starting another")
+    }
+
+    /// One task's run time, drawn uniformly from `taskDurations` (no draw for a single value).
+    mutating func drawTaskDuration(_ options: SimulatorOptions) -> Duration {
+        let range = options.taskDurations
+        guard range.lowerBound < range.upperBound else { return range.lowerBound }
+        return range.lowerBound + (range.upperBound - range.lowerBound) * Double.random(in: 0...1, using: &durationRandom)
+    }
+
     /// Queues an OCC task on the service: it starts when the service's previous task ends.
     mutating func enqueueTask(service: String, function: TaskFunction, resourceId: Int64, effect: Effect, work: Duration,
                               now: ContinuousClock.Instant) -> OCCTask {
@@ -91,7 +112,9 @@ extension InventoryState {
         queueFreeAt[service] = end
         let fails = taskErrorRate > 0 && Double.random(in: 0..<1, using: &random) < taskErrorRate
         tasks[nextTaskID] = TaskRecord(id: nextTaskID, service: service, function: function, resourceId: resourceId,
-                                       created: now, start: start, end: end, effect: effect, fails: fails)
+                                       created: now, start: start, end: end, effect: effect, createdAt: Date(), fails: fails)
+        serviceTasks[service, default: []].append(nextTaskID)
+        pendingTasks.insert(nextTaskID)
         return occTask(nextTaskID, now: now)!
     }
 
@@ -103,7 +126,7 @@ extension InventoryState {
         queueFreeAt[key] = end
         vrackTasks[nextTaskID] = VrackTaskRecord(id: nextTaskID, vrack: vrack, service: service,
                                                  function: attach ? "addOvhCloudConnect" : "removeOvhCloudConnect",
-                                                 attach: attach, created: now, start: start, end: end)
+                                                 attach: attach, created: now, start: start, end: end, createdAt: Date())
         return vrackTask(nextTaskID, now: now)!
     }
 

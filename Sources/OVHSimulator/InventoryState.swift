@@ -1,3 +1,4 @@
+import Foundation
 import OVHModels
 
 /// Everything the simulated account holds. Plain value type, changed only under the
@@ -48,6 +49,8 @@ struct InventoryState {
     enum Effect {
         case activatePop(Int64), activateDatacenter(Int64), activateExtra(Int64)
         case deletePop(Int64), leaveDatacenter(Int64, service: String), deleteExtra(Int64)
+        /// A task of the seeded history (`--task-history`): over long ago, nothing to apply.
+        case past
     }
 
     struct TaskRecord {
@@ -59,6 +62,8 @@ struct InventoryState {
         var start: ContinuousClock.Instant
         var end: ContinuousClock.Instant
         var effect: Effect
+        /// Wall-clock creation time, for `/_simulator/state` (the API's OCC task has no dates).
+        var createdAt: Date
         var fails = false
         var applied = false
     }
@@ -72,6 +77,7 @@ struct InventoryState {
         var created: ContinuousClock.Instant
         var start: ContinuousClock.Instant
         var end: ContinuousClock.Instant
+        var createdAt: Date
         var applied = false
     }
 
@@ -83,6 +89,10 @@ struct InventoryState {
     var datacenterConfigs: [Int64: DatacenterRecord] = [:]
     var extras: [Int64: ExtraRecord] = [:]
     var tasks: [Int64: TaskRecord] = [:]
+    /// Each service's task ids, oldest first: the `GET …/task` listing without a scan of every task.
+    var serviceTasks: [String: [Int64]] = [:]
+    /// OCC tasks whose effect is not applied yet: `advance` looks only at these, however long the history.
+    var pendingTasks: Set<Int64> = []
     var vrackTasks: [Int64: VrackTaskRecord] = [:]
     var nextID: Int64 = 1000
     var nextTaskID: Int64 = 50_000
@@ -90,6 +100,8 @@ struct InventoryState {
     var queueFreeAt: [String: ContinuousClock.Instant] = [:]
     var taskErrorRate = 0.0
     var random = SeededRandom(seed: 0)
+    /// Draws task durations: apart from `random`, so a duration range leaves the error pattern of a seed as it was.
+    var durationRandom = SeededRandom(seed: 0)
 
     mutating func newID() -> Int64 { nextID += 1; return nextID }
 
@@ -98,6 +110,7 @@ struct InventoryState {
         var state = InventoryState()
         state.taskErrorRate = options.taskErrorRate
         state.random = SeededRandom(seed: options.seed ^ 0x7A5C)
+        state.durationRandom = SeededRandom(seed: options.seed ^ 0xD0_2A71)
         let pops = ["par-gsw", "rbx-rb", "fra-fr5", "lon-th2", "ams-ams1", "waw-waw1"]
         var interfaceID: Int64 = 100
         for index in 0..<options.services {
@@ -117,6 +130,7 @@ struct InventoryState {
             state.datacenters.append(Datacenter(id: Int64(index + 1), name: "\(name)\(index / names.count + 1)", available: true,
                                                 region: region, regionType: region.hasSuffix("par") ? "3-AZ" : "1-AZ"))
         }
+        if options.taskHistory > 0 { state.seedTaskHistory(options, now: .now, date: Date()) }
         return state
     }
 }

@@ -4,24 +4,30 @@ import OVHModels
 extension Simulator {
     func addCloudConnectRoutes(to api: RouterGroup<BasicRequestContext>) {
         let options = self.options
-        api.get("ovhCloudConnect") { _, _ in try answer { state, _ in state.serviceOrder } }
+        // Every collection GET answers ids, or objects with X-Pagination-Mode (ObjectListing.swift).
+        api.get("ovhCloudConnect") { request, _ in
+            try listing(request, ids: { state, _ in state.serviceOrder }, object: { state, uuid, _ in try state.serviceModel(uuid) })
+        }
         api.get("ovhCloudConnect/:sn") { _, context in try answer { state, _ in try state.serviceModel(try context.name("sn")) } }
-        api.get("ovhCloudConnect/:sn/interface") { _, context in try answer { state, _ in try state.service(try context.name("sn")).interfaces } }
+        api.get("ovhCloudConnect/:sn/interface") { request, context in
+            let uuid = try context.name("sn")
+            return try listing(request, ids: { state, _ in try state.service(uuid).interfaces }, object: { state, id, _ in try state.interfaceModel(uuid, id) })
+        }
         api.get("ovhCloudConnect/:sn/interface/:id") { _, context in
             try answer { state, _ in try state.interfaceModel(try context.name("sn"), try context.id("id")) }
         }
-        api.get("ovhCloudConnect/:sn/datacenter") { _, context in
-            try answer { state, _ in _ = try state.service(try context.name("sn")); return state.datacenters.map(\.id) }
+        api.get("ovhCloudConnect/:sn/datacenter") { request, context in
+            let uuid = try context.name("sn")
+            return try listing(request, ids: { state, _ in _ = try state.service(uuid); return state.datacenters.map(\.id) },
+                               object: { state, id, _ in try state.datacenterModel(uuid, id) })
         }
         api.get("ovhCloudConnect/:sn/datacenter/:id") { _, context in
             try answer { state, _ in try state.datacenterModel(try context.name("sn"), try context.id("id")) }
         }
-        api.get("ovhCloudConnect/:sn/task") { _, context in
-            try answer { state, _ in
-                let uuid = try context.name("sn")
-                _ = try state.service(uuid)
-                return state.tasks.values.filter { $0.service == uuid }.map(\.id).sorted()
-            }
+        api.get("ovhCloudConnect/:sn/task") { request, context in
+            let uuid = try context.name("sn")
+            return try listing(request, ids: { state, _ in _ = try state.service(uuid); return state.serviceTasks[uuid] ?? [] },
+                               object: { state, id, now in state.occTask(id, now: now) })
         }
         api.get("ovhCloudConnect/:sn/task/:id") { _, context in
             try answer { state, now in
@@ -32,12 +38,12 @@ extension Simulator {
         }
 
         let pop = "ovhCloudConnect/:sn/config/pop"
-        api.get(RouterPath(pop)) { _, context in
-            try answer { state, _ in
-                let uuid = try context.name("sn")
+        api.get(RouterPath(pop)) { request, context in
+            let uuid = try context.name("sn")
+            return try listing(request, ids: { state, _ in
                 _ = try state.service(uuid)
                 return state.pops.values.filter { $0.service == uuid }.map(\.id).sorted()
-            }
+            }, object: { state, id, _ in state.pops[id].map(state.popModel) })
         }
         api.post(RouterPath(pop)) { request, context in
             var request = request
@@ -52,8 +58,10 @@ extension Simulator {
         }
 
         let datacenter = pop + "/:popId/datacenter"
-        api.get(RouterPath(datacenter)) { _, context in
-            try answer { state, _ in try state.datacenterConfigIDs(try context.name("sn"), try context.id("popId")) }
+        api.get(RouterPath(datacenter)) { request, context in
+            let uuid = try context.name("sn"), popId = try context.id("popId")
+            return try listing(request, ids: { state, _ in try state.datacenterConfigIDs(uuid, popId) },
+                               object: { state, id, _ in state.datacenterConfigs[id].map(state.datacenterModel) })
         }
         api.post(RouterPath(datacenter)) { request, context in
             var request = request
@@ -74,8 +82,10 @@ extension Simulator {
         }
 
         let extra = datacenter + "/:dcId/extra"
-        api.get(RouterPath(extra)) { _, context in
-            try answer { state, _ in try state.extraIDs(try context.name("sn"), try context.id("popId"), try context.id("dcId")) }
+        api.get(RouterPath(extra)) { request, context in
+            let uuid = try context.name("sn"), popId = try context.id("popId"), dcId = try context.id("dcId")
+            return try listing(request, ids: { state, _ in try state.extraIDs(uuid, popId, dcId) },
+                               object: { state, id, _ in state.extras[id].map(state.extraModel) })
         }
         api.post(RouterPath(extra)) { request, context in
             var request = request

@@ -4,15 +4,15 @@ import OVHModels
 extension Simulator {
     func addVrackRoutes(to api: RouterGroup<BasicRequestContext>) {
         let options = self.options
-        api.get("vrack") { _, _ in try answer { state, _ in state.vracks } }
-        api.get("vrack/:vrack") { _, context in
-            try answer { state, _ in
-                let name = try context.name("vrack")
-                try state.checkVrack(name)
-                return Vrack(name: name, description: "simulated vRack")
-            }
+        api.get("vrack") { request, _ in
+            try listing(request, ids: { state, _ in state.vracks }, object: { state, name, _ in try state.vrackModel(name) })
         }
-        api.get("vrack/:vrack/ovhCloudConnect") { _, context in try answer { state, _ in try state.attachedServices(try context.name("vrack")) } }
+        api.get("vrack/:vrack") { _, context in try answer { state, _ in try state.vrackModel(try context.name("vrack")) } }
+        api.get("vrack/:vrack/ovhCloudConnect") { request, context in
+            let vrack = try context.name("vrack")
+            return try listing(request, ids: { state, _ in try state.attachedServices(vrack) },
+                               object: { _, uuid, _ in VrackOCC(vrack: vrack, ovhCloudConnect: uuid) })
+        }
         api.post("vrack/:vrack/ovhCloudConnect") { request, context in
             var request = request
             let body = try await request.bodyBytes()
@@ -28,7 +28,10 @@ extension Simulator {
         api.delete("vrack/:vrack/ovhCloudConnect/:sn") { _, context in
             try answer { state, now in try state.detach(try context.name("vrack"), try context.name("sn"), options: options, now: now) }
         }
-        api.get("vrack/:vrack/task") { _, context in try answer { state, _ in try state.vrackTaskIDs(try context.name("vrack")) } }
+        api.get("vrack/:vrack/task") { request, context in
+            let vrack = try context.name("vrack")
+            return try listing(request, ids: { state, _ in try state.vrackTaskIDs(vrack) }, object: { state, id, now in state.vrackTask(id, now: now) })
+        }
         api.get("vrack/:vrack/task/:id") { _, context in
             try answer { state, now in
                 let vrack = try context.name("vrack"), id = try context.id("id")

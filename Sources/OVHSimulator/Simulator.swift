@@ -33,6 +33,7 @@ public struct Simulator: Sendable {
         let signed = api.group()
             .add(middleware: FaultInjection(options: options))
             .add(middleware: SignatureCheck(options: options))
+        if let limit = options.rateLimit { signed.add(middleware: ConsumerQuota(limit: limit)) }
         addCloudConnectRoutes(to: signed)
         addVrackRoutes(to: signed)
         return router

@@ -7,8 +7,16 @@ public struct SimulatorOptions: Sendable {
     public var services = 3
     public var datacenters = 6
     public var seed: UInt64 = 1
-    /// How long one task takes from creation to `done` (queued time aside).
-    public var taskDuration: Duration = .milliseconds(200)
+    /// How long one task runs (queued time aside): each OCC or vRack task draws its own
+    /// duration uniformly from this range with a random source seeded by `seed`, so one
+    /// seed gives the same durations in the same order. A single value is `d...d`.
+    public var taskDurations: ClosedRange<Duration> = .milliseconds(200) ... .milliseconds(200)
+    /// A fixed task duration: setting it makes `taskDurations` that single value; reading
+    /// it gives the range's lower bound.
+    public var taskDuration: Duration {
+        get { taskDurations.lowerBound }
+        set { taskDurations = newValue...newValue }
+    }
     /// A recursive delete takes this many times the sum of deleting its objects one by one.
     public var recursiveDeleteFactor = 2.0
     /// Share of signed calls answered 500/502/503 or 429 (with Retry-After) without acting.
@@ -26,6 +34,15 @@ public struct SimulatorOptions: Sendable {
     public var requestLog: String?
     /// `Retry-After` seconds sent with an injected 429.
     public var retryAfterSeconds = 1
+    /// The call quota of each consumer key (ConsumerQuota.swift); nil: no quota. Past it a
+    /// signed call is answered 429 with `Retry-After` and not carried out.
+    public var rateLimit: RateLimit?
+    /// What a call gets when it would start a task on an OCC service whose previous task
+    /// is still `todo` or `doing`.
+    public var busyService: BusyService = .queue
+    /// Past OCC tasks, all `done`, that every seeded service starts with (a long
+    /// `GET …/task` listing, as on an account years old).
+    public var taskHistory = 0
     public var applicationKey: String
     public var applicationSecret: String
     public var consumerKey: String
@@ -34,5 +51,13 @@ public struct SimulatorOptions: Sendable {
         self.applicationKey = applicationKey
         self.applicationSecret = applicationSecret
         self.consumerKey = consumerKey
+    }
+
+    /// A second task on a service that is still running one.
+    public enum BusyService: String, Sendable, CaseIterable {
+        /// Accepted and queued: it starts when the service's previous task ends.
+        case queue
+        /// Refused with 409 `Client::Conflict::TaskInProgress`; nothing is created.
+        case conflict
     }
 }

@@ -17,12 +17,27 @@ extension InventoryState {
         struct TaskEntry: Encodable {
             var serviceName: String
             var task: OCCTask
+            /// Wall-clock creation time (the API's OCC task carries no date).
+            var createdAt: String
+            /// The run time it drew (`--task-duration`), queued time aside; nil for a task of the seeded history.
+            var runMilliseconds: Int64?
+        }
+        /// Every vRack task ever created, the vanished ones too (the API only shows pending ones).
+        struct VrackTaskEntry: Encodable {
+            var id: Int64
+            var vrack: String
+            var serviceName: String
+            var function: String
+            var createdAt: String
+            var runMilliseconds: Int64
+            var vanished: Bool
         }
         var services: [ServiceEntry]
         var vracks: [String: [String]]
         var datacenterConfigs: [DatacenterEntry]
         var tasks: [TaskEntry]
         var pendingVrackTasks: [VrackTask]
+        var vrackTasks: [VrackTaskEntry]
     }
 
     func snapshot(now: ContinuousClock.Instant) -> Snapshot {
@@ -36,7 +51,19 @@ extension InventoryState {
                 .init(vrack: config.vrack, users: config.users.sorted(), config: datacenterModel(config),
                       extras: extras.values.filter { $0.datacenterConfigId == config.id }.sorted { $0.id < $1.id }.map(extraModel))
             },
-            tasks: tasks.keys.sorted().compactMap { id in occTask(id, now: now).map { .init(serviceName: tasks[id]!.service, task: $0) } },
-            pendingVrackTasks: vrackTasks.keys.sorted().compactMap { vrackTask($0, now: now) })
+            tasks: tasks.keys.sorted().compactMap { id in
+                guard let task = occTask(id, now: now), let record = tasks[id] else { return nil }
+                let run: Int64? = if case .past = record.effect { nil } else { Self.milliseconds(record.end - record.start) }
+                return .init(serviceName: record.service, task: task, createdAt: Self.date(record.createdAt), runMilliseconds: run)
+            },
+            pendingVrackTasks: vrackTasks.keys.sorted().compactMap { vrackTask($0, now: now) },
+            vrackTasks: vrackTasks.values.sorted { $0.id < $1.id }.map { task in
+                .init(id: task.id, vrack: task.vrack, serviceName: task.service, function: task.function, createdAt: Self.date(task.createdAt),
+                      runMilliseconds: Self.milliseconds(task.end - task.start), vanished: task.applied)
+            })
     }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 { Int64((duration / .milliseconds(1)).rounded()) }
+
+    private static func date(_ date: Date) -> String { date.formatted(.iso8601) }
 }

@@ -1,7 +1,9 @@
 import ArgumentParser
+import ConnectJobs
 import JobQueue
 import OVHClient
 import Logging
+import RedisClient
 import ServiceLifecycle
 
 struct WorkerCommand: AsyncParsableCommand {
@@ -42,8 +44,8 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "First poll and poll interval of OVH tasks (default: Terraform's 30s/5s for OCC, 10s/3s for vRack tasks).")
     var ovhTaskPoll: DurationArgument?
 
-    @Option(help: "Cap on OVH API calls per second from this process.")
-    var ovhRateLimit: Double?
+    @Option(help: "ONE request budget, N/s or N/min, for every worker on this Redis using the same OVH application and consumer key; a 429 holds it back for its Retry-After (see docs/ovh-budget.md).")
+    var ovhRateLimit: String = "10/s"
 
     @Flag(help: "Also run the diagnostic job type 'noop'.")
     var diagnosticJobs = false
@@ -57,6 +59,7 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (0...1000).contains(maxStalls) else { throw ValidationError("--max-stalls: must be from 0 to 1000") }
         guard keepCompleted >= 0 else { throw ValidationError("--keep-completed: must be 0 or more") }
         guard eventsMaxLength >= 1 else { throw ValidationError("--events-max-length: must be at least 1") }
+        guard RateLimit(ovhRateLimit) != nil else { throw ValidationError("--ovh-rate-limit: must be N/s or N/min with N > 0, such as 10/s or 60/min") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical") }
     }
 
@@ -80,7 +83,7 @@ struct WorkerCommand: AsyncParsableCommand {
         options.lease = lease.duration
         options.maxStalls = maxStalls
         options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
-        let client = try ovhClient(logger: logger)
+        let client = try ovhClient(logger: logger, redis: queue.redis)
         defer { client?.shutdown() }
         let worker = Worker(queue: queue, registry: JobTypes.runnable(client: client, diagnostic: diagnosticJobs), options: options, logger: logger)
         logger.info("connecting", metadata: ["redis": "\(queue.redis.url)"])
@@ -93,7 +96,7 @@ struct WorkerCommand: AsyncParsableCommand {
 
     /// The OVH client from OVH_* variables or --ovh-config. Without credentials only a
     /// diagnostic worker may start, and it runs no OVH job type.
-    private func ovhClient(logger: Logger) throws -> OVHClient? {
+    private func ovhClient(logger: Logger, redis: RedisClient) throws -> OVHClient? {
         let credentials: OVHCredentials
         do {
             credentials = try OVHCredentials.load(configFile: ovhConfig)
@@ -107,8 +110,9 @@ struct WorkerCommand: AsyncParsableCommand {
             options.occTasks = TaskWaitOptions(initialDelay: poll, interval: poll, timeout: options.occTasks.timeout)
             options.vrackTasks = TaskWaitOptions(initialDelay: poll, interval: poll, timeout: options.vrackTasks.timeout)
         }
-        options.maxCallsPerSecond = ovhRateLimit
-        logger.info("OVH API", metadata: ["endpoint": "\(credentials.endpoint)", "applicationKey": "\(credentials.applicationKey)"])
-        return OVHClient(credentials: credentials, options: options)
+        let limit = RateLimit(ovhRateLimit)!
+        logger.info("OVH API", metadata: ["endpoint": "\(credentials.endpoint)", "applicationKey": "\(credentials.applicationKey)", "budget": "\(limit)"])
+        return OVHClient(credentials: credentials, options: options,
+                         budget: SharedRequestBudget(redis: redis, credentials: credentials, limit: limit))
     }
 }

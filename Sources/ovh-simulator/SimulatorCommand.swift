@@ -14,7 +14,7 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.") var port = 8080
     @Option(help: "OCC services to seed, with as many vRacks.") var services = 3
     @Option(help: "Seed of the inventory and of the fault pattern.") var seed: UInt64 = 1
-    @Option(help: "How long a task takes (e.g. 200ms, 2s).") var taskDuration = "200ms"
+    @Option(help: "How long a task takes (e.g. 200ms, 2s), or a range each task draws from uniformly (e.g. 20s..3m).") var taskDuration = "200ms"
     @Option(help: "A recursive delete takes this many times deleting its objects one by one.") var recursiveDeleteFactor = 2.0
     @Option(help: "Share of calls answered 500/502/503 or 429, 0 to 1.") var faultRate = 0.0
     @Option(help: "Share of calls carried out whose answer is lost, 0 to 1.") var lostResponseRate = 0.0
@@ -22,6 +22,9 @@ struct SimulatorCommand: AsyncParsableCommand {
     @Option(help: "Share of OCC tasks that end in error, 0 to 1.") var taskErrorRate = 0.0
     @Flag(help: "Serve GET /_simulator/state (unsigned).") var inspect = false
     @Option(help: "Append one JSON line per API call to this file (time, method, path, status, consumer key hash).") var requestLog: String?
+    @Option(help: "Call quota per consumer key, N/s or N/min (e.g. 10/s, 300/min); past it calls get 429 with Retry-After. Default: none.") var rateLimit: String?
+    @Option(help: "A call that would start a task on a service still running one: queue (run it after) or conflict (409).") var busyService = "queue"
+    @Option(help: "Past OCC tasks (done) every seeded service starts with.") var taskHistory = 0
     @Option(help: "Application key (default: OVH_APPLICATION_KEY).") var applicationKey: String?
     @Option(help: "Application secret (default: OVH_APPLICATION_SECRET).") var applicationSecret: String?
     @Option(help: "Consumer key (default: OVH_CONSUMER_KEY).") var consumerKey: String?
@@ -31,7 +34,17 @@ struct SimulatorCommand: AsyncParsableCommand {
         guard (0...1).contains(lostResponseRate) else { throw ValidationError("--lost-response-rate: must be from 0 to 1") }
         guard (0...1).contains(taskErrorRate) else { throw ValidationError("--task-error-rate: must be from 0 to 1") }
         guard (0...10_000).contains(services) else { throw ValidationError("--services: must be from 0 to 10000") }
-        guard parseDuration(taskDuration) != nil else { throw ValidationError("--task-duration: a duration such as 200ms or 2s") }
+        guard parseDurationRange(taskDuration) != nil else {
+            throw ValidationError("--task-duration: a duration such as 200ms or 2s, or a range LOW..HIGH such as 20s..3m with LOW at most HIGH")
+        }
+        if let rateLimit, RateLimit(rateLimit) == nil {
+            throw ValidationError("--rate-limit: calls per second or per minute, N/s or N/min with N a whole number from 1 (e.g. 10/s, 300/min)")
+        }
+        guard SimulatorOptions.BusyService(rawValue: busyService) != nil else { throw ValidationError("--busy-service: queue or conflict") }
+        guard (0...100_000).contains(taskHistory) else { throw ValidationError("--task-history: must be from 0 to 100000") }
+        guard services * taskHistory <= 2_000_000 else {
+            throw ValidationError("--task-history: services × task history must be at most 2000000 (here \(services) × \(taskHistory))")
+        }
         guard parseDuration(latency) != nil else { throw ValidationError("--latency: a duration such as 20ms") }
         guard recursiveDeleteFactor >= 1 else { throw ValidationError("--recursive-delete-factor: must be 1 or more") }
     }
@@ -51,7 +64,7 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.port = port
         options.services = services
         options.seed = seed
-        options.taskDuration = parseDuration(taskDuration)!
+        options.taskDurations = parseDurationRange(taskDuration)!
         options.recursiveDeleteFactor = recursiveDeleteFactor
         options.faultRate = faultRate
         options.lostResponseRate = lostResponseRate
@@ -59,9 +72,20 @@ struct SimulatorCommand: AsyncParsableCommand {
         options.inspect = inspect
         options.taskErrorRate = taskErrorRate
         options.requestLog = requestLog
-        print("ovh-simulator on http://\(host):\(port)/1.0 (\(services) services, task duration \(taskDuration), seed \(seed))")
+        options.rateLimit = rateLimit.flatMap(RateLimit.init)
+        options.busyService = SimulatorOptions.BusyService(rawValue: busyService)!
+        options.taskHistory = taskHistory
+        let quota = options.rateLimit.map { ", quota \($0) per consumer key" } ?? ""
+        print("ovh-simulator on http://\(host):\(port)/1.0 (\(services) services, task duration \(taskDuration), seed \(seed)\(quota), busy service: \(busyService))")
         try await Simulator(options: options).application().runService()
     }
+}
+
+/// `D` or `LOW..HIGH` with LOW ≤ HIGH.
+func parseDurationRange(_ text: String) -> ClosedRange<Duration>? {
+    let parts = text.components(separatedBy: "..")
+    guard parts.count <= 2, let low = parseDuration(parts[0]), let high = parseDuration(parts.last!), low <= high else { return nil }
+    return low...high
 }
 
 func parseDuration(_ text: String) -> Duration? {

@@ -13,12 +13,17 @@ extension QueueLibrary {
     local K, now, eventsMaxLen, keepCompleted, keepCompletedMs
     local toWaiting, leftActive, completedAt
 
+    -- Redis's clock in ms: the only clock the engine compares against.
+    local function clock()
+      local t = redis.call('TIME')
+      return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    end
+
     -- Binds the keys and settings of this call, reads the clock, returns the own arguments.
     local function begin(keys, args)
       K = {}
       for i, name in ipairs(NAMES) do K[name] = keys[i] end
-      local t = redis.call('TIME')
-      now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      now = clock()
       eventsMaxLen = args[1]; keepCompleted = tonumber(args[2]); keepCompletedMs = tonumber(args[3])
       toWaiting, leftActive, completedAt = {}, {}, {}
       local own = {}

@@ -8,10 +8,14 @@ struct QueueFunction: Sendable {
     /// Lua with `ARGV` (the function's own arguments), `K` (keys by name) and `now` (Redis
     /// time, ms) bound; it ends with `return finish(value)`.
     let body: String
+    /// Whether it works on a queue's keys (bound as `K`, with the queue's settings first in
+    /// its arguments) or on keys of its own (`KEYS`, and `ARGV` as given).
+    let onQueue: Bool
 
-    init(_ name: String, flags: [String] = [], _ body: String) {
+    init(_ name: String, flags: [String] = [], onQueue: Bool = true, _ body: String) {
         self.name = name
         self.flags = flags
+        self.onQueue = onQueue
         self.body = body
     }
 }

@@ -6,7 +6,7 @@ enum QueueLibrary {
     static let functions: [QueueFunction] = [
         .intake, .accept, .enqueue, .fetch, .complete, .retry, .fail, .postpone, .awaitChildren, .settleDuplicate,
         .saveCheckpoint, .renewLeases, .release, .recoverStalled, .recoverDeadWorkers, .unregisterWorker,
-        .retryFailed, .purgeFailed,
+        .retryFailed, .purgeFailed, .takeBudget, .holdBudget,
     ]
 
     static let library = RedisFunctionLibrary(baseName: "connectq", body: source)
@@ -20,7 +20,7 @@ enum QueueLibrary {
             lua += """
 
                 local function \(function.name)(keys, args)
-                  local ARGV = begin(keys, args)
+                  \(function.onQueue ? "local ARGV = begin(keys, args)" : "local KEYS, ARGV = keys, args; now = clock()")
                 \(function.body)
                 end
                 redis.register_function{function_name = '{{LIBRARY}}_\(function.name)', callback = \(function.name),
