@@ -84,7 +84,7 @@ struct JobRecord: Sendable {
             dueAtMs: document.runAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0,
             children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
             subtree: 1 + childTrees.reduce(0) { $0 + $1.count },
-            resources: registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [])
+            resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [])
         return [root] + childTrees.flatMap { $0 }
     }
 

@@ -45,6 +45,7 @@ final class AttemptLease: Sendable {
     private struct State {
         var validUntil: ContinuousClock.Instant
         var lost = false
+        var cancelRequested = false
     }
     private let state: Mutex<State>
 
@@ -66,4 +67,8 @@ final class AttemptLease: Sendable {
     }
 
     func markLost() { state.withLock { $0.lost = true } }
+
+    /// An operator cancelled the job while this attempt ran (`connectq cancel`).
+    var cancelRequested: Bool { state.withLock { $0.cancelRequested } }
+    func markCancelRequested() { state.withLock { $0.cancelRequested = true } }
 }

@@ -11,6 +11,8 @@ public struct JobDocument: Sendable, Hashable {
     public var meta: JSONValue?
     public var then: [JobDocument]
     public var children: [JobDocument]
+    /// What the job changes, named by its type when it was checked in full (nil: unchecked).
+    var resourceKeys: [String]?
 
     public static let defaultMaxAttempts = 10
     public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children"]
@@ -62,7 +64,7 @@ public struct JobDocument: Sendable, Hashable {
         guard let args = argsValue.objectValue else { throw .invalid(field("args"), "must be an object, got \(argsValue.kindName)") }
         self.args = args
         do {
-            try registry?.validate(type: type, args: argsValue, mode: mode)
+            resourceKeys = try registry?.validate(type: type, args: argsValue, mode: mode)
         } catch {
             var error = error
             if let name = error.field, !path.isEmpty {

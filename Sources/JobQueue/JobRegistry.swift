@@ -2,7 +2,9 @@
 public struct JobRegistry: Sendable {
     /// One registered type, its Args and Result erased to JSON at the engine's edge.
     struct Entry: Sendable {
-        let validate: @Sendable (_ args: JSONValue, _ mode: ValidationMode) throws(JobError) -> Void
+        /// Checks the args; returns the resources the job changes (none for a follow-up
+        /// checked before its parent's result fills it in).
+        let validate: @Sendable (_ args: JSONValue, _ mode: ValidationMode) throws(JobError) -> [String]
         let resources: @Sendable (_ args: JSONValue) -> [String]
         /// Nil in a registry that only checks documents (`connectq enqueue`).
         let run: (@Sendable (_ args: JSONValue, _ context: JobContext) async throws -> ErasedOutcome)?
@@ -33,14 +35,16 @@ public struct JobRegistry: Sendable {
         entries[Executor.type] = Entry(validate: Self.validator(Executor.self), resources: Self.resources(Executor.self), run: nil)
     }
 
-    private static func validator<Executor: JobExecutor>(_ type: Executor.Type) -> @Sendable (JSONValue, ValidationMode) throws(JobError) -> Void {
-        { (args: JSONValue, mode: ValidationMode) throws(JobError) in
+    private static func validator<Executor: JobExecutor>(_ type: Executor.Type) -> @Sendable (JSONValue, ValidationMode) throws(JobError) -> [String] {
+        { (args: JSONValue, mode: ValidationMode) throws(JobError) -> [String] in
             var args = args
             if mode == .followUp, var object = args.objectValue {
                 for (name, standIn) in Executor.inheritableArgs where object[name] == nil { object[name] = standIn }
                 args = .object(object)
             }
-            try Executor.check(try ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: Executor.refusesUnknownArgs))
+            let decoded = try ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: Executor.refusesUnknownArgs)
+            try Executor.check(decoded)
+            return mode == .complete ? Executor.resourceKeys(decoded).filter(ResourceKey.isValid) : []
         }
     }
 
@@ -77,13 +81,15 @@ public struct JobRegistry: Sendable {
         entries[type]?.resources(args) ?? []
     }
 
-    /// Checks a job's args as its type's executor would (documents are checked with this).
-    public func validate(type: String, args: JSONValue, mode: ValidationMode) throws(JobError) {
+    /// Checks a job's args as its type's executor would (documents are checked with this);
+    /// returns the resources the job changes.
+    @discardableResult
+    public func validate(type: String, args: JSONValue, mode: ValidationMode) throws(JobError) -> [String] {
         guard let entry = entries[type] else {
             throw JobError(code: .unknownType, message: "type: unknown job type '\(type)' (known: \(types.joined(separator: ", ")))",
                            field: "type", retryable: false)
         }
-        try entry.validate(args, mode)
+        return try entry.validate(args, mode)
     }
 }
 

@@ -34,6 +34,8 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case waiting
     case completed
     case failed
+    /// Version 2, queue-wide (no job id): `connectq pause` / `connectq resume`.
+    case paused, resumed
 
     public var isTerminal: Bool { self == .completed || self == .failed }
 }

@@ -6,6 +6,8 @@ extension Queue {
         public var inbox, waiting, delayed, active, waitingChildren, waitingResource, completed, failed, workers: Int
         /// Age of the job that has waited longest to start, in ms (nil when none waits).
         public var oldestWaitingAgeMs: Int64?
+        /// `connectq pause`: no attempt starts.
+        public var paused = false
 
         /// Nothing left to take in, start or finish.
         public var isIdle: Bool { inbox + waiting + delayed + active + waitingChildren + waitingResource == 0 }
@@ -18,7 +20,7 @@ extension Queue {
             RedisCommand("ZCARD", keys[.active]), RedisCommand("ZCARD", keys[.waitingChildren]),
             RedisCommand("ZCARD", keys[.completed]), RedisCommand("ZCARD", keys[.failed]),
             RedisCommand("ZCOUNT", keys.workers, now, "+inf"), RedisCommand("LINDEX", keys.waiting, -1),
-            RedisCommand("ZCARD", keys[.waitingResource]),
+            RedisCommand("ZCARD", keys[.waitingResource]), RedisCommand("EXISTS", keys[.paused]),
         ]).map { value throws(RedisError) in try value.checked() }
         let count = { (index: Int) in Int(replies[index].integer ?? 0) }
         var age: Int64?
@@ -26,7 +28,8 @@ extension Queue {
             age = max(0, now - since)
         }
         return Stats(inbox: count(0), waiting: count(1), delayed: count(2), active: count(3), waitingChildren: count(4),
-                     waitingResource: count(9), completed: count(5), failed: count(6), workers: count(7), oldestWaitingAgeMs: age)
+                     waitingResource: count(9), completed: count(5), failed: count(6), workers: count(7), oldestWaitingAgeMs: age,
+                     paused: count(10) == 1)
     }
 
     public struct JobInfo: Sendable {

@@ -105,10 +105,12 @@ extension Queue {
         try await run(.saveCheckpoint, [id, token, value.jsonText]).integer == 1
     }
 
-    /// Renews the worker's heartbeat and its jobs' leases; returns the tokens whose lease is lost.
-    func renewLeases(_ leases: [(id: String, token: String)], lease: Duration, worker: String) async throws(RedisError) -> Set<String> {
+    /// Renews the worker's heartbeat and its jobs' leases; returns the tokens whose lease is
+    /// lost, and those of jobs an operator cancelled.
+    func renewLeases(_ leases: [(id: String, token: String)], lease: Duration, worker: String) async throws(RedisError) -> (lost: Set<String>, cancelled: Set<String>) {
         let pairs = leases.flatMap { [$0.id, $0.token] as [any RedisArgument] }
-        return Set(try await run(.renewLeases, [lease.milliseconds, worker] + pairs).strings ?? [])
+        let reply = try await run(.renewLeases, [lease.milliseconds, worker] + pairs).array ?? []
+        return (Set(reply.first?.strings ?? []), Set(reply.dropFirst().first?.strings ?? []))
     }
 
     func release(_ leases: [(id: String, token: String)]) async throws(RedisError) {

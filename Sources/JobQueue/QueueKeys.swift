@@ -27,6 +27,8 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case idempotency
     /// Counter behind lease tokens.
     case sequence
+    /// Set while the queue is paused: no attempt starts (intake goes on).
+    case paused
     /// `job:ID`, one hash per job: state, document, attempts, lease token, result, error…
     case jobPrefix = "job:"
     /// `intake:WORKER`: inbox entries a worker has taken and not settled yet.

@@ -5,6 +5,13 @@ struct ConnectQ: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "connectq",
         abstract: "A Redis job queue that provisions OVHcloud Connect.",
+        version: ConnectQVersion.current,
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
-                      FailedCommand.self, StatsCommand.self, ReportCommand.self])
+                      FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
+                      PauseCommand.self, ResumeCommand.self])
+
+/// `connectq --version`; the wire contract's version follows it.
+enum ConnectQVersion {
+    static let current = "0.2.0 (wire contract version 2)"
+}
 }

@@ -29,7 +29,7 @@ struct StatsCommand: AsyncParsableCommand {
             return
         }
         print("""
-        queue \(queue.keys.queue)
+        queue \(queue.keys.queue)\(stats.paused ? " (paused: no job starts; `connectq resume` to go on)" : "")
           inbox (not yet taken in): \(stats.inbox)
           waiting:          \(stats.waiting)
           delayed:          \(stats.delayed)

@@ -97,4 +97,20 @@ import TestSupport
             }
         }
     }
+
+    @Test func cancelPauseResumeAndVersionFromTheCommandLine() async throws {
+        try await withRedisServer { server in
+            let redis = ["--redis", server.urlString]
+            #expect(try await runConnectq(["--version"]).stdout.contains("contract version 2"))
+            let pushed = try await runConnectq(["enqueue"] + redis + ["-"], input: #"{"type":"noop","args":{},"id":"c1","runAt":"2099-01-01T00:00:00Z"}"#)
+            #expect(pushed.status == 0)
+            let cancelled = try await runConnectq(["cancel"] + redis + ["c1"])
+            #expect(cancelled.status == 0 && cancelled.stdout.contains("c1: cancelled"))
+            let again = try await runConnectq(["cancel"] + redis + ["c1", "nosuch"])
+            #expect(again.status == 1 && again.stderr.contains("c1: not cancelled: already failed") && again.stderr.contains("nosuch: not cancelled: unknown"))
+            #expect(try await runConnectq(["pause"] + redis).stdout.contains("paused"))
+            #expect(try await runConnectq(["stats"] + redis + ["--json"]).stdout.contains("\"paused\":true"))
+            #expect(try await runConnectq(["resume"] + redis).stdout.contains("resumed"))
+        }
+    }
 }

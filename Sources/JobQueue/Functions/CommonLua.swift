@@ -46,7 +46,7 @@ extension QueueLibrary {
     end
 
     local JOB_FIELDS = {'state', 'type', 'attempt', 'maxAttempts', 'meta', 'parent', 'token', 'duplicateOf',
-      'children', 'started', 'stalls', 'worker', 'idemKey', 'pending', 'resources'}
+      'children', 'started', 'stalls', 'worker', 'idemKey', 'pending', 'resources', 'cancelRequested'}
 
     -- The record's small fields as a table, or nil for an unknown id.
     local function readJob(id)
@@ -165,6 +165,11 @@ extension QueueLibrary {
           end
         end
       end
+    end
+
+    -- An operator cancelled it while it ran: whatever its attempt asks next, it ends here.
+    local function failCancelled(job)
+      failJob(job, cjson.encode({code = 'cancelled', retryable = false, message = 'job ' .. job.id .. ' was cancelled by an operator'}))
     end
 
     -- Every function returns through this: the batched list and set writes happen here.

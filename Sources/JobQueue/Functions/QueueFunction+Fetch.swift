@@ -20,6 +20,8 @@ extension QueueFunction {
         toWaiting = {}
       end
       local out = {-1}
+      -- A paused queue starts nothing (delayed jobs still become due above).
+      if redis.call('EXISTS', K.paused) == 1 then wanted = 0 end
       local ids = wanted > 0 and redis.call('RPOP', K.waiting, wanted) or false
       if ids then
         local last = redis.call('INCRBY', K.sequence, #ids)

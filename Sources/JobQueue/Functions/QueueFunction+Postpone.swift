@@ -11,7 +11,10 @@ extension QueueFunction {
         local at = 2 + (j - 1) * 5
         local id, token, delayMs, reason, errorJson = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3], ARGV[at + 4]
         local job = readJob(id)
-        if holdsLease(job, token) then
+        if holdsLease(job, token) and job.cancelRequested then
+          failCancelled(job)
+          outcome[j] = 1
+        elseif holdsLease(job, token) then
           redis.call('HSET', jobKey(id), 'state', S.delayed, 'resume', 1, 'since', now, 'token', '')
           leftActive[#leftActive + 1] = id
           redis.call('ZADD', K.delayed, now + delayMs, id)

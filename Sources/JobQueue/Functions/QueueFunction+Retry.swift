@@ -9,7 +9,10 @@ extension QueueFunction {
         local at = 2 + (j - 1) * 4
         local id, token, errorJson, delayMs = ARGV[at], ARGV[at + 1], ARGV[at + 2], tonumber(ARGV[at + 3])
         local job = readJob(id)
-        if holdsLease(job, token) then
+        if holdsLease(job, token) and job.cancelRequested then
+          failCancelled(job)
+          outcome[j] = 1
+        elseif holdsLease(job, token) then
           redis.call('HSET', jobKey(id), 'state', S.delayed, 'error', errorJson, 'since', now, 'token', '')
           releaseResources(job)
           leftActive[#leftActive + 1] = id

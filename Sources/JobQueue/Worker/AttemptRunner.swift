@@ -87,6 +87,9 @@ struct AttemptRunner: Sendable {
                 logger.warning("attempt stopped: its lease was lost (another worker may run the job now)")
                 return nil
             }
+            if lease.cancelRequested {
+                return .fail(JobError(code: "cancelled", message: "job \(job.id) was cancelled by an operator", retryable: false))
+            }
             if Task.isCancelled { return nil }
             let jobError = (error as? any JobErrorConvertible)?.jobError
                 ?? JobError(code: .internalError, message: String(describing: error), retryable: true)

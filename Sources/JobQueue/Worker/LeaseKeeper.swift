@@ -28,9 +28,13 @@ struct LeaseKeeper: Sendable {
         let attempts = running.all
         let sentAt = ContinuousClock.now
         do {
-            let lost = try await queue.renewLeases(attempts.map { ($0.id, $0.token) }, lease: options.lease, worker: options.workerID)
+            let (lost, cancelled) = try await queue.renewLeases(attempts.map { ($0.id, $0.token) }, lease: options.lease, worker: options.workerID)
             for attempt in attempts {
-                if lost.contains(attempt.token) {
+                if cancelled.contains(attempt.token) {
+                    logger.warning("cancelled by an operator: stopping the attempt", metadata: ["job": "\(attempt.id)"])
+                    attempt.lease.renewed(sentAt: sentAt, duration: options.lease)
+                    running.cancelByOperator(attempt.token)
+                } else if lost.contains(attempt.token) {
                     logger.warning("lease lost: stopping the attempt (another worker runs this job now)", metadata: ["job": "\(attempt.id)"])
                     running.leaseLost(attempt.token)
                 } else {

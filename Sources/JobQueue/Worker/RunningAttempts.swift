@@ -44,6 +44,13 @@ final class RunningAttempts: Sendable {
         attempt?.task?.cancel()
     }
 
+    /// An operator cancelled the job: the attempt stops at its next wait and fails it.
+    func cancelByOperator(_ token: String) {
+        let attempt = attempts.withLock { $0[token] }
+        attempt?.lease.markCancelRequested()
+        attempt?.task?.cancel()
+    }
+
     func cancelAll() {
         for attempt in all { attempt.task?.cancel() }
     }

@@ -1,0 +1,71 @@
+import Foundation
+@testable import JobQueue
+import RedisClient
+import Testing
+import TestSupport
+
+/// Operators' transitions: cancel, pause, resume (contract, Version 2).
+@Suite(.serialized) struct ControlTests {
+    @Test func cancelEndsJobsThatDoNotRunAtOnceWithTheirChildren() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                _ = try await queue.enqueue([
+                    JobDocument(type: "noop", args: [:], id: "later", runAt: Date().addingTimeInterval(3600)),
+                    JobDocument(type: "noop", args: [:], id: "parent", children: [JobDocument(type: "noop", args: [:], id: "kid")]),
+                    JobDocument(type: "noop", args: [:], id: "ready"),
+                ])
+                let outcomes = try await queue.cancel(["later", "parent", "ready", "nosuch"])
+                #expect(outcomes.map(\.outcome) == ["cancelled", "cancelled", "cancelled", "unknown"])
+                for id in ["later", "parent", "kid", "ready"] {
+                    let job = try #require(try await queue.job(id))
+                    #expect(job.state == "failed" && job.lastError?.code.rawValue == "cancelled", "\(id)")
+                }
+                #expect(try await queue.cancel(["ready"]).first?.outcome == "already failed")
+                // Nothing is left to run: a worker finds no work, and each job has one terminal event.
+                try await withWorker(queue) { try await Task.sleep(for: .milliseconds(300)) }
+                let terminal = try await queue.terminalEvents()
+                #expect(["later", "parent", "kid", "ready"].allSatisfy { terminal[$0]?.count == 1 })
+                #expect(try await queue.stats().isIdle)
+            }
+        }
+    }
+
+    @Test func cancelStopsARunningJobAndFailsIt() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                var options = WorkerOptions.fastForTests
+                options.lease = .milliseconds(600)
+                try await withWorker(queue, options: options) {
+                    try await queue.push(raw: #"{"type":"noop","args":{"sleepMs":60000},"id":"long"}"#)
+                    try await eventually("running") { try await queue.state(of: "long") == "active" }
+                    #expect(try await queue.cancel(["long"]).first?.outcome == "cancelling")
+                    let terminal = try await queue.waitForTerminal(["long"], timeout: .seconds(5))
+                    #expect(terminal["long"]?.first?.event == "failed" && terminal["long"]?.first?.error?.code.rawValue == "cancelled")
+                }
+            }
+        }
+    }
+
+    @Test func aPausedQueueStartsNothingButTakesJobsIn() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                let first = try await queue.pause(), second = try await queue.pause()
+                #expect(first && !second)
+                try await withWorker(queue) {
+                    try await queue.push(raw: #"{"type":"noop","args":{},"id":"held"}"#)
+                    try await eventually("taken in") { try await queue.state(of: "held") == "waiting" }
+                    try await Task.sleep(for: .milliseconds(500))
+                    #expect(try await queue.state(of: "held") == "waiting")
+                    #expect(try await queue.stats().paused)
+                    let resumed = try await queue.resume()
+                    #expect(resumed)
+                    try await queue.waitForTerminal(["held"])
+                }
+                let kinds = try await queue.allEvents().map(\.event)
+                #expect(kinds.contains("paused") && kinds.contains("resumed"))
+                let pausedAfter = try await queue.stats().paused
+                #expect(!pausedAfter)
+            }
+        }
+    }
+}
