@@ -15,7 +15,11 @@ public struct JobDocument: Sendable, Hashable {
     var resourceKeys: [String]?
 
     public static let defaultMaxAttempts = 10
-    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children"]
+    /// One attempt's limit (version 2); nil: the type's default (`JobExecutor.defaultTimeout`).
+    public var timeout: Duration?
+    public static let timeoutRange: ClosedRange<Duration> = .seconds(1)...DurationText.longest
+
+    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout"]
 
     public init(type: String, args: [String: JSONValue], id: String? = nil, idempotencyKey: String? = nil,
                 maxAttempts: Int = defaultMaxAttempts, runAt: Date? = nil, meta: JSONValue? = nil,
@@ -99,6 +103,12 @@ public struct JobDocument: Sendable, Hashable {
             }
             self.runAt = date
         }
+        if let timeoutValue = object["timeout"] {
+            guard let text = timeoutValue.stringValue, let timeout = DurationText.parse(text), Self.timeoutRange.contains(timeout) else {
+                throw .invalid(field("timeout"), "must be a duration such as 90s or 10m (ms, s, m or h), from 1s to 720h")
+            }
+            self.timeout = timeout
+        }
         if let metaValue = object["meta"] {
             guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
             self.meta = metaValue
@@ -149,6 +159,7 @@ public struct JobDocument: Sendable, Hashable {
         if let id { object["id"] = .string(id) }
         if let idempotencyKey { object["idempotencyKey"] = .string(idempotencyKey) }
         if let runAt { object["runAt"] = .string(RFC3339.string(from: runAt)) }
+        if let timeout { object["timeout"] = .string(DurationText.format(timeout)) }
         if let meta { object["meta"] = meta }
         if !then.isEmpty { object["then"] = .array(then.map { .object($0.jsonObject()) }) }
         if !children.isEmpty { object["children"] = .array(children.map { .object($0.jsonObject()) }) }

@@ -11,6 +11,10 @@ public protocol JobExecutor: Sendable {
     /// value: a follow-up lacking them is checked at intake with these in their place.
     static var inheritableArgs: [String: JSONValue] { get }
 
+    /// One attempt's limit when the job document gives no `timeout`: past it the attempt is
+    /// stopped and fails, retryable, with code `timeout`. Default 10 minutes.
+    static var defaultTimeout: Duration { get }
+
     /// Whether args fields `Args` does not declare are refused (the default) or ignored.
     static var refusesUnknownArgs: Bool { get }
 
@@ -31,6 +35,7 @@ public protocol JobExecutor: Sendable {
 extension JobExecutor {
     public static var inheritableArgs: [String: JSONValue] { [:] }
     public static var refusesUnknownArgs: Bool { true }
+    public static var defaultTimeout: Duration { .seconds(600) }
     public static func resourceKeys(_ args: Args) -> [String] { [] }
     public static func check(_ args: Args) throws(JobError) {}
 }

@@ -6,6 +6,7 @@ public struct JobRegistry: Sendable {
         /// checked before its parent's result fills it in).
         let validate: @Sendable (_ args: JSONValue, _ mode: ValidationMode) throws(JobError) -> [String]
         let resources: @Sendable (_ args: JSONValue) -> [String]
+        let defaultTimeout: Duration
         /// Nil in a registry that only checks documents (`connectq enqueue`).
         let run: (@Sendable (_ args: JSONValue, _ context: JobContext) async throws -> ErasedOutcome)?
     }
@@ -32,7 +33,8 @@ public struct JobRegistry: Sendable {
     }
 
     public mutating func register<Executor: JobExecutor>(validating type: Executor.Type) {
-        entries[Executor.type] = Entry(validate: Self.validator(Executor.self), resources: Self.resources(Executor.self), run: nil)
+        entries[Executor.type] = Entry(validate: Self.validator(Executor.self), resources: Self.resources(Executor.self),
+                                       defaultTimeout: Executor.defaultTimeout, run: nil)
     }
 
     private static func validator<Executor: JobExecutor>(_ type: Executor.Type) -> @Sendable (JSONValue, ValidationMode) throws(JobError) -> [String] {
@@ -59,6 +61,7 @@ public struct JobRegistry: Sendable {
         entries[Executor.type] = Entry(
             validate: Self.validator(Executor.self),
             resources: Self.resources(Executor.self),
+            defaultTimeout: Executor.defaultTimeout,
             run: { args, context in
                 let decoded = try ArgsDecoding.decode(Executor.Args.self, from: args, refusingUnknown: Executor.refusesUnknownArgs)
                 try Executor.check(decoded)

@@ -5,6 +5,8 @@
 public struct NoopExecutor: JobExecutor {
     public static let type = "noop"
     public static let refusesUnknownArgs = false
+    /// Its longest sleep is an hour.
+    public static let defaultTimeout: Duration = .seconds(3_660)
 
     public struct Args: Decodable, Sendable {
         var sleepMs: Int64?

@@ -29,28 +29,20 @@ struct OutputOptions: ParsableArguments {
     var json = false
 }
 
-/// Durations as the contract writes them: `250ms`, `2s`, `1m`, `1h`.
+/// Durations as the contract writes them (`DurationText`): `250ms`, `2s`, `1m`, `1h`.
 struct DurationArgument: ExpressibleByArgument, Sendable {
     let duration: Duration
 
     init(_ duration: Duration) { self.duration = duration }
 
     init?(argument: String) {
-        let units: [(String, Int64)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
-        for (suffix, factor) in units where argument.hasSuffix(suffix) {
-            let number = argument.dropLast(suffix.count)
-            if let value = Double(number), value >= 0, !(suffix == "m" && number.hasSuffix("m")) {
-                duration = .milliseconds(Int64(value * Double(factor)))
-                return
-            }
-        }
-        return nil
+        guard let duration = DurationText.parse(argument) else { return nil }
+        self.duration = duration
     }
 
-    var defaultValueDescription: String {
-        let ms = duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
-        return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms)ms"
-    }
+    var defaultValueDescription: String { DurationText.format(duration) }
+
+    static var defaultCompletionKind: CompletionKind { .default }
 }
 
 func printJSON(_ value: JSONValue) {

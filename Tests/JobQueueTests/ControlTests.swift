@@ -68,4 +68,30 @@ import TestSupport
             }
         }
     }
+
+    @Test func anAttemptPastItsTimeoutIsStoppedAndFailsRetryable() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                try await queue.push(raw: #"{"type":"noop","args":{"sleepMs":60000},"id":"slow","timeout":"1s","maxAttempts":2}"#)
+                let start = ContinuousClock.now
+                let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["slow"], timeout: .seconds(10)) }
+                #expect(ContinuousClock.now - start < .seconds(8))
+                let error = try #require(terminal["slow"]?.first?.error)
+                #expect(error.code.rawValue == "timeout" && error.retryable)
+                let retries = try await queue.allEvents().filter { $0.jobID == "slow" && $0.event == "retrying" }
+                #expect(retries.count == 1 && retries.first?.error?.code.rawValue == "timeout")
+            }
+        }
+    }
+
+    @Test func durationsReadStrictlyAndWriteShort() {
+        let good: [(String, Duration)] = [("250ms", .milliseconds(250)), ("2s", .seconds(2)), ("1.5m", .seconds(90)), ("1h", .seconds(3600)),
+                                          ("0s", .zero), ("720h", .seconds(720 * 3600))]
+        for (text, duration) in good { #expect(DurationText.parse(text) == duration, "\(text)") }
+        for bad in ["", "25", "s", "1.s", ".5s", "+1s", "-1s", "1e3s", "infs", "nans", "1e300s", "721h", "1 s", "1sec", "١s", "1,5s", "0x10s"] {
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
+        }
+        #expect(DurationText.format(.seconds(600)) == "10m" && DurationText.format(.seconds(86_400)) == "24h"
+                && DurationText.format(.milliseconds(1500)) == "1500ms" && DurationText.format(.seconds(25)) == "25s")
+    }
 }

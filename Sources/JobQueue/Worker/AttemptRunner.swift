@@ -36,7 +36,7 @@ struct AttemptRunner: Sendable {
         } catch {
             return .fail(JobError(code: .internalError, message: "the stored document cannot be read: \(error)", retryable: false))
         }
-        guard let run = registry.entry(for: job.type)?.run else {
+        guard let entry = registry.entry(for: job.type), let run = entry.run else {
             return .fail(JobError(code: .unknownType, message: "type: no executor for '\(job.type)' on this worker (known: \(registry.types.joined(separator: ", ")))",
                                   field: "type", retryable: false))
         }
@@ -64,7 +64,12 @@ struct AttemptRunner: Sendable {
                 }
             })
         do {
-            switch try await run(document["args"] ?? .object([:]), context) {
+            let limit = document["timeout"]?.stringValue.flatMap(DurationText.parse) ?? entry.defaultTimeout
+            guard let outcome = try await Self.within(limit, { try await run(document["args"] ?? .object([:]), context) }) else {
+                logger.warning("attempt stopped: past its timeout of \(DurationText.format(limit))")
+                return retryOrFail(job, JobError(code: "timeout", message: "the attempt ran past its timeout of \(DurationText.format(limit))", retryable: true))
+            }
+            switch outcome {
             case .completed(let result):
                 logger.debug("completed")
                 return .completed(result: result, followUps: FollowUps.trees(of: document, id: job.id, result: result, registry: registry))
@@ -94,6 +99,19 @@ struct AttemptRunner: Sendable {
             let jobError = (error as? any JobErrorConvertible)?.jobError
                 ?? JobError(code: .internalError, message: String(describing: error), retryable: true)
             return retryOrFail(job, jobError)
+        }
+    }
+
+    /// Runs `body`, stopping it (cancellation) once `limit` has passed: nil then.
+    private static func within(_ limit: Duration, _ body: @escaping @Sendable () async throws -> JobRegistry.ErasedOutcome) async throws -> JobRegistry.ErasedOutcome? {
+        try await withThrowingTaskGroup(of: JobRegistry.ErasedOutcome?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? nil
         }
     }
 
