@@ -3,7 +3,7 @@ import OVHClient
 import OVHModels
 
 /// `add-datacenter`: a datacenter configuration under a PoP.
-/// Checkpoint: `{"taskId", "resourceId"}` of its create task (ConfigTasks).
+/// Checkpoint: its create task, or the busy service's task (TaskCheckpoint).
 public struct AddDatacenter: JobExecutor {
     public static let type = "add-datacenter"
     public static let inheritableArgs: [String: JSONValue] = ["serviceName": InheritedArg.serviceName, "popId": InheritedArg.id]
@@ -38,12 +38,16 @@ public struct AddDatacenter: JobExecutor {
         }
     }
 
+    /// The service whose configuration tree it extends.
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
         let sn = args.serviceName.value, popId = args.popId.value
-        let tasks = ConfigTasks(client: client, serviceName: sn, context: context)
-        let status = { (id: Int64) async throws -> ConfigStatus in try await client.datacenterConfig(id, of: sn, popId: popId).status }
-        if let id = try await tasks.resumeCreate("datacenter configuration", status: status) {
-            return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: id))
+        let done = { (id: Int64) in Result(serviceName: sn, popId: popId, datacenterConfigId: id) }
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context, function: .addDatacenterConfiguration,
+                                what: "datacenter configuration")
+        if let step = try await tasks.resumeCreate(status: { try await client.datacenterConfig($0, of: sn, popId: popId).status }) {
+            return step.outcome(done)
         }
         let wanted = DatacenterConfigCreation(datacenterId: args.datacenterId.value, ovhBgpArea: args.ovhBgpArea?.value, subnet: args.subnet?.description)
         let pop = try await PopLookup.pop(client, sn, popId)
@@ -54,18 +58,21 @@ public struct AddDatacenter: JobExecutor {
             throw JobError.invalid("args.subnet", "PoP configuration \(popId) is L3: ovhBgpArea and subnet (/28 or larger) are required")
         default: break
         }
-        var existing: [DatacenterConfig] = []
-        for id in try await client.datacenterConfigs(of: sn, popId: popId) { existing.append(try await client.datacenterConfig(id, of: sn, popId: popId)) }
-        if let same = existing.first(where: { $0.datacenterId == wanted.datacenterId }) {
-            guard same.ovhBgpArea == wanted.ovhBgpArea && same.subnet == wanted.subnet else {
-                throw JobError.conflict("args.datacenterId", "datacenter \(wanted.datacenterId) already has configuration \(same.id) with other settings (subnet \(same.subnet ?? "none"), ovhBgpArea \(same.ovhBgpArea.map(String.init) ?? "none"))")
-            }
-            try await tasks.adopt(same.status, function: .addDatacenterConfiguration, resourceId: same.id, what: "datacenter configuration \(same.id)")
-            return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: same.id))
+        if let same = try await existing(wanted, sn, popId) { return try await tasks.adopt(same.id, same.status).outcome(done) }
+        return try await tasks.create(start: { try await client.createDatacenterConfig(wanted, on: sn, popId: popId) },
+                                      existing: { try await existing(wanted, sn, popId).map { ($0.id, $0.status) } }).outcome(done)
+    }
+
+    /// The configuration of the wanted datacenter under the PoP (one listing), if any.
+    /// Throws `conflict` when it has other settings.
+    private func existing(_ wanted: DatacenterConfigCreation, _ sn: String, _ popId: Int64) async throws -> DatacenterConfig? {
+        guard let same = try await client.datacenterConfigObjects(of: sn, popId: popId).first(where: { $0.datacenterId == wanted.datacenterId }) else {
+            return nil
         }
-        let id = try await tasks.create("datacenter configuration",
-                                        start: { try await client.createDatacenterConfig(wanted, on: sn, popId: popId) }, status: status)
-        return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: id))
+        guard same.ovhBgpArea == wanted.ovhBgpArea && same.subnet == wanted.subnet else {
+            throw JobError.conflict("args.datacenterId", "datacenter \(wanted.datacenterId) already has configuration \(same.id) with other settings (subnet \(same.subnet ?? "none"), ovhBgpArea \(same.ovhBgpArea.map(String.init) ?? "none"))")
+        }
+        return same
     }
 }
 

@@ -3,7 +3,7 @@ import OVHClient
 import OVHModels
 
 /// `add-extra`: a static route (`network`) or a BGP session (`bgp`) on an L3 datacenter
-/// configuration. Checkpoint: `{"taskId", "resourceId"}` of its create task (ConfigTasks).
+/// configuration. Checkpoint: its create task, or the busy service's task (TaskCheckpoint).
 public struct AddExtra: JobExecutor {
     public static let type = "add-extra"
     public static let inheritableArgs: [String: JSONValue] = [
@@ -67,13 +67,16 @@ public struct AddExtra: JobExecutor {
         }
     }
 
+    /// The service whose configuration tree it extends.
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
         let sn = args.serviceName.value, popId = args.popId.value, configId = args.datacenterConfigId.value
-        let tasks = ConfigTasks(client: client, serviceName: sn, context: context)
-        let status = { (id: Int64) async throws -> ConfigStatus in
-            try await client.extraConfig(id, of: sn, popId: popId, datacenterConfigId: configId).status
+        let done = { (id: Int64) in Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: id) }
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context, function: .addDatacenterExtraConfiguration, what: "extra")
+        if let step = try await tasks.resumeCreate(status: { try await client.extraConfig($0, of: sn, popId: popId, datacenterConfigId: configId).status }) {
+            return step.outcome(done)
         }
-        if let id = try await tasks.resumeCreate("extra", status: status) { return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: id)) }
         let wanted = args.creation
         guard let inside = args.insideSubnet else { throw JobError.invalid(args.type == .bgp ? "args.bgpNeighborIp" : "args.nextHop", "is required") }
         let pop = try await PopLookup.pop(client, sn, popId)
@@ -85,23 +88,26 @@ public struct AddExtra: JobExecutor {
         guard subnet.contains(inside.address) else {
             throw JobError.invalid(inside.field, "\(inside.address) is not inside the datacenter's subnet \(subnet)")
         }
-        var existing: [DatacenterExtraConfig] = []
-        for id in try await client.extraConfigs(of: sn, popId: popId, datacenterConfigId: configId) {
-            existing.append(try await client.extraConfig(id, of: sn, popId: popId, datacenterConfigId: configId))
-        }
-        if let same = existing.first(where: { Self.sameKey($0, wanted) }) {
+        if let same = try await existing(wanted, sn, popId, configId) { return try await tasks.adopt(same.id, same.status).outcome(done) }
+        return try await tasks.create(start: { try await client.createExtraConfig(wanted, on: sn, popId: popId, datacenterConfigId: configId) },
+                                      existing: { try await existing(wanted, sn, popId, configId).map { ($0.id, $0.status) } }).outcome(done)
+    }
+
+    /// The extra for the same route or neighbour on the datacenter configuration (one
+    /// listing), if any. Throws `conflict` when it has other settings, and `invalid` when
+    /// an extra of the other type is there (a route and a BGP session cannot coexist).
+    private func existing(_ wanted: DatacenterExtraConfigCreation, _ sn: String, _ popId: Int64, _ configId: Int64) async throws -> DatacenterExtraConfig? {
+        let extras = try await client.extraConfigObjects(of: sn, popId: popId, datacenterConfigId: configId)
+        if let same = extras.first(where: { Self.sameKey($0, wanted) }) {
             guard Self.identical(same, wanted) else {
                 throw JobError.conflict("args.\(wanted.type == .bgp ? "bgpNeighborIp" : "subnet")", "extra \(same.id) already exists for it with other settings")
             }
-            try await tasks.adopt(same.status, function: .addDatacenterExtraConfiguration, resourceId: same.id, what: "extra \(same.id)")
-            return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: same.id))
+            return same
         }
-        if let other = existing.first(where: { $0.type != wanted.type }) {
+        if let other = extras.first(where: { $0.type != wanted.type }) {
             throw JobError.invalid("args.type", "datacenter configuration \(configId) already has a \(other.type) extra (\(other.id)): a static route and a BGP session cannot coexist")
         }
-        let id = try await tasks.create("extra", start: { try await client.createExtraConfig(wanted, on: sn, popId: popId, datacenterConfigId: configId) },
-                                        status: status)
-        return .completed(Result(serviceName: sn, popId: popId, datacenterConfigId: configId, extraId: id))
+        return nil
     }
 
     /// Reads the datacenter configuration the args name; a 404 is a permanent error on that field.

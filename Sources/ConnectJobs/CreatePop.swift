@@ -3,7 +3,7 @@ import OVHClient
 import OVHModels
 
 /// `create-pop`: a PoP configuration on one interface of an OCC, L2 or L3.
-/// Checkpoint: `{"taskId", "resourceId"}` of its create task (ConfigTasks).
+/// Checkpoint: its create task, or the busy service's task (TaskCheckpoint).
 public struct CreatePop: JobExecutor {
     public static let type = "create-pop"
     public static let inheritableArgs: [String: JSONValue] = ["serviceName": InheritedArg.serviceName]
@@ -46,13 +46,14 @@ public struct CreatePop: JobExecutor {
         }
     }
 
+    /// The service it configures.
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
         let sn = args.serviceName.value
-        let tasks = ConfigTasks(client: client, serviceName: sn, context: context)
-        let status = { (id: Int64) async throws -> ConfigStatus in try await client.popConfig(id, of: sn).status }
-        if let popId = try await tasks.resumeCreate("PoP configuration", status: status) {
-            return .completed(Result(serviceName: sn, popId: popId))
-        }
+        let done = { (popId: Int64) in Result(serviceName: sn, popId: popId) }
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context, function: .addPopConfiguration, what: "PoP configuration")
+        if let step = try await tasks.resumeCreate(status: { try await client.popConfig($0, of: sn).status }) { return step.outcome(done) }
         let interfaceId: Int64
         if let given = args.interfaceId {
             interfaceId = given.value
@@ -65,20 +66,25 @@ public struct CreatePop: JobExecutor {
         }
         let wanted = PopConfigCreation(interfaceId: interfaceId, type: args.type.popType, customerBgpArea: args.customerBgpArea?.value,
                                        ovhBgpArea: args.ovhBgpArea?.value, subnet: args.subnet?.description)
-        var existing: [PopConfig] = []
-        for id in try await client.popConfigs(of: sn) { existing.append(try await client.popConfig(id, of: sn)) }
-        if let same = existing.first(where: { $0.interfaceId == wanted.interfaceId }) {
+        if let same = try await existing(wanted, sn) { return try await tasks.adopt(same.id, same.status).outcome(done) }
+        return try await tasks.create(start: { try await client.createPopConfig(wanted, on: sn) },
+                                      existing: { try await existing(wanted, sn).map { ($0.id, $0.status) } }).outcome(done)
+    }
+
+    /// The PoP configuration already on the wanted interface (one listing), if any. Throws
+    /// `conflict` when it has other settings, or the service is configured in the other type.
+    private func existing(_ wanted: PopConfigCreation, _ sn: String) async throws -> PopConfig? {
+        let pops = try await client.popConfigObjects(of: sn)
+        if let same = pops.first(where: { $0.interfaceId == wanted.interfaceId }) {
             guard same.type == wanted.type && same.customerBgpArea == wanted.customerBgpArea && same.ovhBgpArea == wanted.ovhBgpArea
                     && same.subnet == wanted.subnet else {
                 throw JobError.conflict("args.interfaceId", "interface \(wanted.interfaceId) already has PoP configuration \(same.id) with other settings (\(same.type), subnet \(same.subnet ?? "none"))")
             }
-            try await tasks.adopt(same.status, function: .addPopConfiguration, resourceId: same.id, what: "PoP configuration \(same.id)")
-            return .completed(Result(serviceName: sn, popId: same.id))
+            return same
         }
-        if let other = existing.first(where: { $0.type != wanted.type }) {
+        if let other = pops.first(where: { $0.type != wanted.type }) {
             throw JobError.conflict("args.type", "service \(sn) is configured in \(other.type) (PoP configuration \(other.id)); L2 and L3 cannot be mixed")
         }
-        let popId = try await tasks.create("PoP configuration", start: { try await client.createPopConfig(wanted, on: sn) }, status: status)
-        return .completed(Result(serviceName: sn, popId: popId))
+        return nil
     }
 }

@@ -4,8 +4,8 @@ import OVHModels
 
 // The one-resource delete jobs `delete-tree` is made of. Each runs after its children (the
 // resources below it) and reports what it and they removed: `{"deleted": {extras,
-// datacenters, pops}}`. Checkpoint: `{"taskId", "resourceId"}` of its delete task
-// (ConfigTasks).
+// datacenters, pops}}`. Checkpoint: its delete task, or the busy service's task
+// (TaskCheckpoint). Each changes its OCC service: that is its resource key.
 
 /// What a delete step and its children removed.
 public struct DeleteStepResult: Encodable, Sendable {
@@ -31,12 +31,14 @@ public struct DeleteExtra: JobExecutor {
         let vrack: VrackName?
     }
 
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<DeleteStepResult> {
         let sn = args.serviceName.value, pop = args.popId.value, config = args.datacenterConfigId.value, extra = args.extraId.value
-        try await ConfigTasks(client: client, serviceName: sn, context: context).delete(.delDatacenterExtraConfiguration, resourceId: extra,
-            status: { try await client.extraConfig(extra, of: sn, popId: pop, datacenterConfigId: config).status },
-            start: { try await client.deleteExtraConfig(extra, of: sn, popId: pop, datacenterConfigId: config) })
-        return .completed(DeleteStepResult(deleted: DeletedCounts(extras: 1)))
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context, function: .delDatacenterExtraConfiguration, what: "extra")
+        return try await tasks.delete(resourceId: extra, status: { try await client.extraConfig(extra, of: sn, popId: pop, datacenterConfigId: config).status },
+                                      start: { try await client.deleteExtraConfig(extra, of: sn, popId: pop, datacenterConfigId: config) })
+            .outcome { _ in DeleteStepResult(deleted: DeletedCounts(extras: 1)) }
     }
 }
 
@@ -59,14 +61,18 @@ public struct DeleteDatacenter: JobExecutor {
         let extraId: ResourceID?
     }
 
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<DeleteStepResult> {
         let sn = args.serviceName.value, pop = args.popId.value, config = args.datacenterConfigId.value
-        try await ConfigTasks(client: client, serviceName: sn, context: context).delete(.delDatacenterConfiguration, resourceId: config,
-            status: { try await client.datacenterConfig(config, of: sn, popId: pop).status },
-            start: { try await client.deleteDatacenterConfig(config, of: sn, popId: pop) })
-        var counts = DeletedCounts.sum(context.childResults.values)
-        counts.datacenters += 1
-        return .completed(DeleteStepResult(deleted: counts))
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context, function: .delDatacenterConfiguration, what: "datacenter configuration")
+        return try await tasks.delete(resourceId: config, status: { try await client.datacenterConfig(config, of: sn, popId: pop).status },
+                                      start: { try await client.deleteDatacenterConfig(config, of: sn, popId: pop) })
+            .outcome { _ in
+                var counts = DeletedCounts.sum(context.childResults.values)
+                counts.datacenters += 1
+                return DeleteStepResult(deleted: counts)
+            }
     }
 }
 
@@ -87,13 +93,17 @@ public struct DeletePop: JobExecutor {
         let extraId: ResourceID?
     }
 
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<DeleteStepResult> {
         let sn = args.serviceName.value, pop = args.popId.value
-        try await ConfigTasks(client: client, serviceName: sn, context: context).delete(.delPopConfiguration, resourceId: pop,
-            status: { try await client.popConfig(pop, of: sn).status },
-            start: { try await client.deletePopConfig(pop, of: sn) })
-        var counts = DeletedCounts.sum(context.childResults.values)
-        counts.pops += 1
-        return .completed(DeleteStepResult(deleted: counts))
+        let tasks = ConfigTasks(client: client, serviceName: sn, context: context, function: .delPopConfiguration, what: "PoP configuration")
+        return try await tasks.delete(resourceId: pop, status: { try await client.popConfig(pop, of: sn).status },
+                                      start: { try await client.deletePopConfig(pop, of: sn) })
+            .outcome { _ in
+                var counts = DeletedCounts.sum(context.childResults.values)
+                counts.pops += 1
+                return DeleteStepResult(deleted: counts)
+            }
     }
 }

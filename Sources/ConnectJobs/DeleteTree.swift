@@ -31,6 +31,12 @@ public struct DeleteTree: JobExecutor {
         public let deleted: DeletedCounts
     }
 
+    /// It changes nothing itself (its children do, each holding the service), yet it holds
+    /// the service while it reads the tree, so that its plan sees what every job on the
+    /// service taken in before it did: a `create-pop` still running would otherwise leave a
+    /// PoP the plan misses. Awaiting its children frees the service for them.
+    public static func resourceKeys(_ args: Args) -> [String] { [OVHResource.service(args.serviceName.value)] }
+
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
         let sn = args.serviceName.value
         if !context.childResults.isEmpty {

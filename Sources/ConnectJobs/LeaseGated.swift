@@ -11,6 +11,8 @@ struct LeaseGated<Inner: JobExecutor>: JobExecutor {
     static var inheritableArgs: [String: JSONValue] { Inner.inheritableArgs }
     static var refusesUnknownArgs: Bool { Inner.refusesUnknownArgs }
     static func check(_ args: Args) throws(JobError) { try Inner.check(args) }
+    static func resourceKeys(_ args: Args) -> [String] { Inner.resourceKeys(args) }
+    static var defaultTimeout: Duration { Inner.defaultTimeout }
 
     let inner: Inner
 

@@ -36,6 +36,11 @@ extension OVHError: JobErrorConvertible {
     }
 
     var isConflict: Bool { status == 409 }
+
+    /// The API refused to start a task because the service still runs another one. The
+    /// simulator's class (`--busy-service conflict`); the real API's answer is unknown, so
+    /// any other 409 is also checked against the service's running tasks (ConfigTasks).
+    var isTaskInProgress: Bool { status == 409 && errorClass?.hasSuffix("TaskInProgress") == true }
 }
 
 /// The answer of `call`, or nil when the API answers 404: the object is gone, or never was.

@@ -55,13 +55,13 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     /// A cancelled caller gets `isCancelled` at once, from any wait, and sends nothing more.
     /// A 429 is never retried here, whatever the method: it holds the whole budget back for
     /// its `Retry-After` (capped) and is thrown, so the caller comes back after it.
-    func call(_ method: String, _ path: String, body: [UInt8]? = nil) async throws(OVHError) -> HTTPResponse {
+    func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
         let idempotent = method == "GET"
         var attempt = 1
         var refreshedClock = false
         while true {
             do {
-                return try await send(method, path, body: body, signed: true)
+                return try await send(method, path, body: body, signed: true, headers: extra)
             } catch {
                 if error.status == 429 {
                     var limited = error
@@ -86,11 +86,13 @@ public final class OVHClient: Sendable, CustomStringConvertible {
         }
     }
 
-    private func send(_ method: String, _ path: String, body: [UInt8]?, signed: Bool) async throws(OVHError) -> HTTPResponse {
+    private func send(_ method: String, _ path: String, body: [UInt8]?, signed: Bool,
+                      headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
         try checkCancellation("\(method) \(path)")
         let url = credentials.endpoint.baseURL + path
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("X-Ovh-Application", credentials.applicationKey)]
         if body != nil { headers.append(("Content-Type", "application/json")) }
+        headers += extra
         if signed {
             let timestamp = options.localTime() + (try await offset())
             let signature = RequestSigner.signature(applicationSecret: credentials.applicationSecret, consumerKey: credentials.consumerKey,
@@ -141,7 +143,7 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                         call: call)
     }
 
-    private func decode<T: Decodable>(_ response: HTTPResponse, as type: T.Type, call: String) throws(OVHError) -> T {
+    func decode<T: Decodable>(_ response: HTTPResponse, as type: T.Type, call: String) throws(OVHError) -> T {
         // `void` answers are empty or `null`.
         let body = response.body.isEmpty ? Array("null".utf8) : response.body
         do {

@@ -41,7 +41,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "An ovh.conf file (the official clients' format); OVH_* variables win over it.")
     var ovhConfig: String?
 
-    @Option(help: "First poll and poll interval of OVH tasks (default: Terraform's 30s/5s for OCC, 10s/3s for vRack tasks).")
+    @Option(help: "First look at an OVH task and the base of the growing interval between looks (default: each task's expected duration, 30s for OCC and 10s for vRack tasks, then x1.5 up to 60s); the job holds no worker slot meanwhile.")
     var ovhTaskPoll: DurationArgument?
 
     @Option(help: "ONE request budget, N/s or N/min, for every worker on this Redis using the same OVH application and consumer key; a 429 holds it back for its Retry-After (see docs/ovh-budget.md).")

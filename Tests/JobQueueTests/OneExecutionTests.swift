@@ -141,3 +141,19 @@ extension Array {
         return out
     }
 }
+
+/// The attempt's own view of its lease, which the API clients ask before every request.
+@Suite struct AttemptLeaseTests {
+    @Test func aLeaseIsHeldUntilItsDeadlineFromWhenTheGrantingCallWasSent() async throws {
+        let lease = AttemptLease(acquiredAt: ContinuousClock.now, duration: .milliseconds(200))
+        #expect(lease.isHeld)
+        try await Task.sleep(for: .milliseconds(250))
+        #expect(!lease.isHeld, "past its deadline with no renewal: a frozen process resumed must stop")
+        lease.renewed(sentAt: ContinuousClock.now, duration: .seconds(5))
+        #expect(lease.isHeld)
+        lease.markLost()
+        #expect(!lease.isHeld)
+        lease.renewed(sentAt: ContinuousClock.now, duration: .seconds(5))
+        #expect(!lease.isHeld, "a lost lease stays lost")
+    }
+}

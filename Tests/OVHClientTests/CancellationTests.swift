@@ -49,6 +49,21 @@ import TestSupport
         }
     }
 
+    /// A resumed frozen process: its task is not cancelled yet, but its lease says stop.
+    @Test func theRequestGateStopsACallBeforeItIsSent() async throws {
+        try await withSimulator { simulator in
+            let client = try simulator.client()
+            _ = try await client.services()  // the clock offset is known: the next call is one request
+            let before = try await simulator.requestsHandled()
+            let error = await OVHRequestGate.$mayProceed.withValue({ false }) { () async -> OVHError? in
+                do throws(OVHError) { _ = try await client.services(); return nil } catch { return error }
+            }
+            #expect(error?.isCancelled == true)
+            #expect(try await simulator.requestsHandled() - before == 1, "only the count's own request")
+            #expect(try await OVHRequestGate.$mayProceed.withValue({ true }) { try await client.services() }.count == 3)
+        }
+    }
+
     @Test func aCallInFlightEndsWhenItsTaskIsCancelled() async throws {
         try await withSimulator({ $0.latency = .seconds(3) }) { simulator in
             let client = try simulator.client()
