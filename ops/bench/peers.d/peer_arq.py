@@ -16,9 +16,10 @@ class WorkerSettings:
     functions = [noop]
     redis_settings = RedisSettings.from_dsn(os.environ.get("PEERS_REDIS_URL", "redis://127.0.0.1:6379/0"))
     queue_name = os.environ.get("PEERS_QUEUE", "arq:queue")
-    # Tiny jobs: many at once per process, and a short poll delay (the default 0.5 s sleep
-    # between two reads of the queue caps a worker at ~queue_read_limit jobs per 0.5 s).
-    max_jobs = int(os.environ.get("PEERS_ARQ_MAX_JOBS", "100"))
+    # Tiny jobs: a short poll delay (with the default 0.5 s between two reads of the queue a
+    # worker runs at most queue_read_limit, 100, jobs per 0.5 s). max_jobs from 10 (the
+    # default) to 500 made no difference here.
+    max_jobs = int(os.environ.get("PEERS_ARQ_MAX_JOBS", "10"))
     poll_delay = float(os.environ.get("PEERS_ARQ_POLL_DELAY", "0.01"))
     keep_result = 0  # no result kept (as for the other peers)
     log_results = False

@@ -10,7 +10,7 @@ app = Celery("peer_celery", broker=os.environ.get("PEERS_REDIS_URL", "redis://12
 app.conf.update(
     task_default_queue=os.environ.get("PEERS_QUEUE", "celery"),
     task_ignore_result=True,               # no result backend, nothing stored per job
-    worker_prefetch_multiplier=int(os.environ.get("PEERS_CELERY_PREFETCH", "128")),
+    worker_prefetch_multiplier=int(os.environ.get("PEERS_CELERY_PREFETCH", "1000")),
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
 )

@@ -6,6 +6,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 
 data = json.load(open(sys.argv[1]))
 names, one, two = [], [], []
@@ -28,12 +29,13 @@ for offset, values, label, color in ((-width / 2, one, "1 worker process", "#4c7
 ax.set_xticks(list(x))
 ax.set_xticklabels(names)
 ax.set_ylabel("no-op jobs per second (first job to last)")
+ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: "{:,.0f}".format(v)))
 m = data["machine"]
 rb = data.get("redis_benchmark", {})
 ceiling = ", ".join("%s %s/s" % (t.upper(), "{:,.0f}".format(rb[t]["per_s"])) for t in ("lpush", "rpop")
                     if "per_s" in rb.get(t, {}))
-ax.set_title("%d no-op jobs on one Redis %s, %d cores (%s)\nceiling, redis-benchmark with 50 clients: %s" % (
-    data["n"], m["redis"], m["cores"], m["cpu"], ceiling or "not measured"), fontsize=10)
+ax.set_title("%d no-op jobs on one Redis %s, %d cores (%s); connectq %s\nceiling, redis-benchmark with 50 clients: %s" % (
+    data["n"], m["redis"], m["cores"], m["cpu"], data["versions"].get("connectq", ""), ceiling or "not measured"), fontsize=10)
 ax.legend()
 ax.grid(axis="y", alpha=0.3)
 ax.set_axisbelow(True)

@@ -206,7 +206,7 @@ def system_specs(a):
         enqueue_how="Sidekiq::Client.push_bulk, 1,000 jobs per call",
         workers=lambda q, p: [["sidekiq", "-r", os.path.join(HERE, "sidekiq_job.rb"), "-q", q,
                                "-c", str(a.sidekiq_concurrency)] for _ in range(p)],
-        config="`-c %d` (threads), logger WARN, P processes" % a.sidekiq_concurrency,
+        config="`-c %d` (threads), hiredis driver, logger at WARN, P processes" % a.sidekiq_concurrency,
     )
     specs["rq"] = dict(
         needs=[py, venv_bin("rq")],
@@ -358,7 +358,7 @@ class Runner:
                     raise BenchError("%d jobs ran, %d expected" % (count, n))
                 span = last - first
         finally:
-            monitor_counts = mon.stop() if mon else None
+            monitor_counts = mon.stop(r) if mon else None
             self.procs.stop()
         if span <= 0:
             raise BenchError("span %.3f s" % span)
@@ -413,7 +413,11 @@ class Monitor:
         try:
             for line in self.file:
                 m = pattern.match(line)
-                if not m or m.group(1) == self.own:
+                if not m:
+                    continue
+                if m.group(1) == self.own:
+                    if b'"peers-monitor-end"' in line:
+                        return
                     continue
                 if m.group(1) == b"lua":
                     self.counts["in_scripts"] += 1
@@ -424,15 +428,19 @@ class Monitor:
         except (OSError, ValueError):
             pass
 
-    def stop(self):
-        time.sleep(0.2)  # let the last lines arrive
+    def stop(self, redis):
+        """Counts up to now: a marker sent on our connection ends the reading once every
+        line before it has been read."""
+        redis.call("ECHO", "peers-monitor-end")
+        self.thread.join(300)
+        complete = not self.thread.is_alive()
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
         self.thread.join(5)
         self.sock.close()
-        return dict(self.counts)
+        return dict(self.counts) if complete else None
 
 
 def tail(path, lines=3):
@@ -524,7 +532,7 @@ def pair(results, key, digits=0, scale=1.0):
 def report(data):
     """The main table, and notes for what failed."""
     head = ["system", "jobs/s, 1 / 2 proc", "× connectq", "worker CPU ms/1k jobs", "redis-server CPU ms/1k jobs",
-            "Redis calls/job", "of which top-level + in scripts (sample)"]
+            "Redis calls/job", "top-level + in scripts /job (MONITOR run, 1 proc)"]
     base = data["systems"].get("connectq", {}).get("runs", {})
     rows, notes = [], []
     for name, sysres in data["systems"].items():
@@ -616,15 +624,15 @@ def main():
     p.add_argument("--json-out", required=True)
     p.add_argument("--md-out", required=True)
     p.add_argument("--connectq-concurrency", type=int, default=64)
-    p.add_argument("--sidekiq-concurrency", type=int, default=int(os.environ.get("PEERS_SIDEKIQ_CONCURRENCY", 25)))
-    p.add_argument("--arq-max-jobs", type=int, default=int(os.environ.get("PEERS_ARQ_MAX_JOBS", 100)))
+    p.add_argument("--sidekiq-concurrency", type=int, default=int(os.environ.get("PEERS_SIDEKIQ_CONCURRENCY", 10)))
+    p.add_argument("--arq-max-jobs", type=int, default=int(os.environ.get("PEERS_ARQ_MAX_JOBS", 10)))
     p.add_argument("--arq-poll-delay", type=float, default=float(os.environ.get("PEERS_ARQ_POLL_DELAY", 0.01)))
-    p.add_argument("--celery-pool", default=os.environ.get("PEERS_CELERY_POOL", "prefork"))
+    p.add_argument("--celery-pool", default=os.environ.get("PEERS_CELERY_POOL", "solo"))
     p.add_argument("--celery-threads", type=int, default=int(os.environ.get("PEERS_CELERY_THREADS", 8)))
-    p.add_argument("--celery-prefetch", type=int, default=int(os.environ.get("PEERS_CELERY_PREFETCH", 128)))
+    p.add_argument("--celery-prefetch", type=int, default=int(os.environ.get("PEERS_CELERY_PREFETCH", 1000)))
     p.add_argument("--celery-fair", type=int, default=int(os.environ.get("PEERS_CELERY_FAIR", 0)))
     p.add_argument("--dramatiq-threads", type=int, default=int(os.environ.get("PEERS_DRAMATIQ_THREADS", 8)))
-    p.add_argument("--dramatiq-prefetch", type=int, default=int(os.environ.get("PEERS_DRAMATIQ_PREFETCH", 0)))
+    p.add_argument("--dramatiq-prefetch", type=int, default=int(os.environ.get("PEERS_DRAMATIQ_PREFETCH", 1000)))
     a = p.parse_args()
     a.url = "redis://127.0.0.1:%d/0" % a.port
 
@@ -678,7 +686,8 @@ def main():
     tables = [(head, rows), second_table(data), commands_table(data)]
     intro = ("%d no-op jobs per run, 1 and then 2 worker processes (1 / 2 in each cell); %d cores (%s); "
              "Redis %s; jobs/s from the first job to the last; CPU over the same window; Redis calls from "
-             "INFO commandstats (calls made by scripts included); sample: MONITOR over %d jobs, 1 process." % (
+             "INFO commandstats (calls made by scripts included), split into top-level calls and calls made by "
+             "scripts in a further run of %d jobs, 1 process, under MONITOR." % (
                  a.n, data["machine"]["cores"], data["machine"]["cpu"], data["machine"]["redis"], a.sample_n))
     print(intro + "\n")
     print("\n\n".join(plain(h, r) for h, r in tables))
