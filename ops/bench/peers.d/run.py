@@ -43,7 +43,10 @@ class Redis:
         self.sent = Counter()  # our own commands, to take out of commandstats diffs
 
     def call(self, *args):
-        self.sent[str(args[0]).lower()] += 1
+        name = str(args[0]).lower()
+        if name in ("xinfo", "config", "client", "script") and len(args) > 1:
+            name += "|" + str(args[1]).lower()  # as INFO commandstats names subcommands
+        self.sent[name] += 1
         parts = [a if isinstance(a, bytes) else str(a).encode() for a in args]
         self.sock.sendall(b"*%d\r\n" % len(parts) + b"".join(b"$%d\r\n%s\r\n" % (len(p), p) for p in parts))
         return self.read()
@@ -338,7 +341,7 @@ class Runner:
                     raise BenchError("a worker process exited (status %s): %s" % (
                         dead[0].returncode, tail(os.path.join(self.work, "logs", "%s-w0.log" % tag))))
                 if spec.get("progress") == "events":
-                    seen = r.call("XLEN", events_key)
+                    seen = self.events_added(events_key)
                     started_now, finished = seen > 0, seen >= 3 * n  # accepted, active, completed
                 else:
                     count, _, _ = self.read_marks(ts_dir)
@@ -386,9 +389,18 @@ class Runner:
             raise BenchError("connectq-bench drain failed: %s" % (out.stderr.strip() or out.stdout.strip()))
         return float(m.group(1))
 
+    def events_added(self, key):
+        """Events ever appended to the stream (its trimming aside): XINFO STREAM entries-added."""
+        try:
+            info = self.redis.call("XINFO", "STREAM", key)
+        except BenchError:
+            return 0  # no stream yet
+        info = dict(zip(info[::2], info[1::2]))
+        return info.get("entries-added", info.get("length", 0))
+
     def progress(self, spec, ts_dir, events_key, n):
         if spec.get("progress") == "events":
-            return "%d of %d events" % (self.redis.call("XLEN", events_key), 3 * n)
+            return "%d of %d events" % (self.events_added(events_key), 3 * n)
         return "%d of %d jobs ran" % (self.read_marks(ts_dir)[0], n)
 
 
