@@ -34,8 +34,8 @@ m = data["machine"]
 rb = data.get("redis_benchmark", {})
 ceiling = ", ".join("%s %s/s" % (t.upper(), "{:,.0f}".format(rb[t]["per_s"])) for t in ("lpush", "rpop")
                     if "per_s" in rb.get(t, {}))
-ax.set_title("%d no-op jobs on one Redis %s, %d cores (%s); connectq %s\nceiling, redis-benchmark with 50 clients: %s" % (
-    data["n"], m["redis"], m["cores"], m["cpu"], data["versions"].get("connectq", ""), ceiling or "not measured"), fontsize=10)
+ax.set_title("{:,} no-op jobs on one Redis".format(data["n"]) + " %s, %d cores (%s); connectq %s\nceiling, redis-benchmark with 50 clients: %s" % (
+    m["redis"], m["cores"], m["cpu"], data["versions"].get("connectq", ""), ceiling or "not measured"), fontsize=10)
 ax.legend()
 ax.grid(axis="y", alpha=0.3)
 ax.set_axisbelow(True)

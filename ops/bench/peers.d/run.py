@@ -141,6 +141,19 @@ def pid_cpu_ms(pid):
     return tree_cpu_ms([pid])
 
 
+def machine_busy_ms():
+    """CPU time the whole machine spent busy (all cores), from /proc/stat, in milliseconds."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    # user nice system idle iowait irq softirq steal (guest time is within user)
+    return (sum(fields[:8]) - fields[3] - fields[4]) * 1000.0 / CLK_TCK
+
+
+def own_cpu_ms():
+    t = os.times()
+    return (t.user + t.system) * 1000.0
+
+
 # ---------------------------------------------------------------- process groups
 class Processes:
     """Worker processes, each in its own session; their group ids go to PGID_FILE too so
@@ -348,8 +361,10 @@ class Runner:
                     started_now, finished = count > 0, count >= n
                 if cpu0 is None and started_now:
                     cpu0, redis0 = tree_cpu_ms(roots), pid_cpu_ms(a.redis_pid)
+                    busy0, own0, t0 = machine_busy_ms(), own_cpu_ms(), time.monotonic()
                 if finished:
                     cpu1, redis1 = tree_cpu_ms(roots), pid_cpu_ms(a.redis_pid)
+                    busy1, own1, t1 = machine_busy_ms(), own_cpu_ms(), time.monotonic()
                     calls = commandstats_diff(before, r.commandstats(), r.sent - ours)
                     break
                 time.sleep(POLL)
@@ -374,6 +389,11 @@ class Runner:
             top_commands={k: round(v / n, 3) for k, v in calls.most_common(12)},
             enqueue_jobs_per_s=n / enqueue_s,
             enqueue_calls_per_job=sum(enqueue_calls.values()) / n,
+            # CPU that other processes (not the workers, redis-server or this controller)
+            # used during the window, as a share of the whole machine: a check on the figures.
+            others_share=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - (redis1 - redis0) - (own1 - own0)) / (
+                max(t1 - t0, 1e-3) * 1000.0 * os.cpu_count()),
+            controller_cpu_ms_per_1k=(own1 - own0) * 1000.0 / n,
             monitor=monitor_counts and {k: v / n for k, v in monitor_counts.items()},
         )
 
@@ -562,7 +582,7 @@ def report(data):
         sample = "–"
         if mon:
             sample = "%.2f + %.1f" % (mon.get("top_level", 0), mon.get("in_scripts", 0))
-            if mon.get("script_calls"):
+            if mon.get("script_calls", 0) >= 0.005:
                 sample += " (%.2f script calls)" % mon["script_calls"]
         rows.append([name, pair(runs, "jobs_per_s"), " / ".join(ratio), pair(runs, "worker_cpu_ms_per_1k"),
                      pair(runs, "redis_cpu_ms_per_1k"), pair(runs, "calls_per_job", 1), sample])
@@ -680,9 +700,10 @@ def main():
                 print("%s, %d worker process%s…" % (name, processes, "es" if processes > 1 else ""), file=sys.stderr)
                 res = runner.run(name, spec, processes, a.n, deadline)
                 sysres["runs"][str(processes)] = res
-                print("  %.0f jobs/s, worker %.0f ms and Redis %.0f ms CPU per 1,000 jobs, %.1f calls/job" % (
-                    res["jobs_per_s"], res["worker_cpu_ms_per_1k"], res["redis_cpu_ms_per_1k"],
-                    res["calls_per_job"]), file=sys.stderr)
+                print("  %.0f jobs/s, worker %.0f ms and Redis %.0f ms CPU per 1,000 jobs, %.1f calls/job; "
+                      "%.0f %% of the machine went elsewhere meanwhile" % (
+                          res["jobs_per_s"], res["worker_cpu_ms_per_1k"], res["redis_cpu_ms_per_1k"],
+                          res["calls_per_job"], 100 * res["others_share"]), file=sys.stderr)
             if a.sample_n:
                 print("%s, MONITOR sample of %d jobs…" % (name, a.sample_n), file=sys.stderr)
                 sysres["monitor"] = runner.run(name, spec, 1, a.sample_n, deadline, monitor=True)["monitor"]
@@ -696,6 +717,12 @@ def main():
 
     head, rows, notes = report(data)
     tables = [(head, rows), second_table(data), commands_table(data)]
+    shares = ["%s %s" % (name, " / ".join("%.0f %%" % (100 * r["others_share"]) for _, r in sorted(res["runs"].items())))
+              for name, res in data["systems"].items() if res.get("runs")]
+    if shares:
+        notes.insert(0, "machine CPU not spent by the workers, redis-server or the controller during the timed "
+                     "windows (other processes, interrupts), share of the machine, 1 / 2 proc: "
+                     + ", ".join(shares))
     intro = ("%d no-op jobs per run, 1 and then 2 worker processes (1 / 2 in each cell); %d cores (%s); "
              "Redis %s; jobs/s from the first job to the last; CPU over the same window; Redis calls from "
              "INFO commandstats (calls made by scripts included), split into top-level calls and calls made by "
