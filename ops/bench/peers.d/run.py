@@ -358,7 +358,7 @@ class Runner:
         roots = []
         for i, argv in enumerate(spec["workers"](queue, processes)):
             roots.append(self.procs.start(argv, env, HERE, "%s-w%d" % (tag, i)).pid)
-        cpu0 = redis0 = None
+        cpu0 = redis0 = monitor_counts = None
         events_key = "connectq:{%s}:events" % queue
         try:
             while True:
@@ -381,6 +381,8 @@ class Runner:
                     cpu1, redis1 = tree_cpu_ms(roots), pid_cpu_ms(a.redis_pid)
                     busy1, own1, t1 = machine_busy_ms(), own_cpu_ms(), time.monotonic()
                     calls = commandstats_diff(before, r.commandstats(), r.sent - ours)
+                    if mon:  # before connectq-bench drain, whose calls are not the workers'
+                        monitor_counts, mon = mon.stop(r), None
                     break
                 time.sleep(POLL)
             if spec.get("progress") == "events":
@@ -391,7 +393,8 @@ class Runner:
                     raise BenchError("%d jobs ran, %d expected" % (count, n))
                 span = last - first
         finally:
-            monitor_counts = mon.stop(r) if mon else None
+            if mon:
+                mon.stop(r)
             self.procs.stop()
         if span <= 0:
             raise BenchError("span %.3f s" % span)
