@@ -315,9 +315,11 @@ struct CrashAfterFirstCheckpoint<Inner: JobExecutor>: JobExecutor {
             let services = [all[0], all[1], all[3]]
             try await withRedisServer { server in
                 try await withQueue(server, name: "budget") { queue in
-                    let arguments = ["--ovh-rate-limit", "8/s", "--ovh-task-poll", "100ms", "--concurrency", "8", "--retry-base", "50ms"]
+                    // One slot each, and both alive before any job is pushed: both take jobs.
+                    let arguments = ["--ovh-rate-limit", "8/s", "--ovh-task-poll", "100ms", "--concurrency", "1", "--retry-base", "50ms"]
                     let workers = try (0..<2).map { _ in try WorkerProcess(redis: server, queue: "budget", arguments: arguments, environment: Self.environment(simulator)) }
                     defer { for worker in workers { worker.process.signal(SIGKILL); worker.process.waitBlocking() } }
+                    try await eventually("both workers up") { try await queue.stats().workers == 2 }
                     for (index, service) in services.enumerated() {
                         try await queue.push(raw: ConnectJobsTests.l3Service("s\(index)", service, vrack: "pn-1000\(index + 1)", extra: ConnectJobsTests.bgp))
                     }
