@@ -16,16 +16,19 @@ public struct SharedRequestBudget: OVHRequestBudget {
     }
 
     public func acquire(call: String) async throws(OVHError) {
-        while true {
-            let wait: Duration?
-            do {
-                wait = try await budget.take()
-            } catch {
-                throw OVHError(kind: .network, message: "the shared request budget is out of reach (\(error)); nothing was sent", call: call)
-            }
-            guard let wait else { return }
-            if wait > longestInlineWait { throw .budgetExhausted(after: wait, call: call) }
+        let turn: RateBudget.Turn
+        do {
+            turn = try await budget.take(reserving: longestInlineWait)
+        } catch {
+            throw OVHError(kind: .network, message: "the shared request budget is out of reach (\(error)); nothing was sent", call: call)
+        }
+        switch turn {
+        case .now: return
+        case .after(let wait):
+            // The turn is ours: a cancelled caller leaves it unused, which costs one turn.
             do { try await Task.sleep(for: wait) } catch { throw .cancelled(call) }
+        case .later(let wait):
+            throw .budgetExhausted(after: wait, call: call)
         }
     }
 

@@ -15,11 +15,22 @@ public struct RateBudget: Sendable {
         self.limit = limit
     }
 
-    /// Takes one request's turn now, or says how long until one is free (nothing taken).
-    public func take() async throws(RedisError) -> Duration? {
+    public enum Turn: Equatable, Sendable {
+        /// Go now.
+        case now
+        /// The turn is taken: go after this wait.
+        case after(Duration)
+        /// Nothing taken: the next turn is this far off; come back then.
+        case later(Duration)
+    }
+
+    /// Takes one request's turn: now, or reserved up to `reserving` ahead (the caller waits
+    /// for it), or not at all when the next one is further off.
+    public func take(reserving: Duration = .zero) async throws(RedisError) -> Turn {
         let wait = try await redis.call(QueueLibrary.library, QueueFunction.takeBudget.name, keys: [key],
-                                        arguments: [limit.interval.milliseconds, limit.burst]).integer ?? 0
-        return wait > 0 ? .milliseconds(wait) : nil
+                                        arguments: [limit.interval.milliseconds, limit.burst, reserving.milliseconds]).integer ?? 0
+        if wait < 0 { return .later(.milliseconds(-wait)) }
+        return wait == 0 ? .now : .after(.milliseconds(wait))
     }
 
     /// No request of this budget goes out for `delay` (an API answered 429).

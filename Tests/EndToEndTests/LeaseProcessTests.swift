@@ -66,7 +66,10 @@ import TestSupport
     }
 
     @Test func aWorkerWhoseClockRunsAMinuteAheadTakesOverNothingThatIsRenewed() async throws {
-        let faketime = try which("faketime")
+        // libfaketime preloaded into the worker itself (the `faketime` wrapper would be the
+        // process the test kills, leaving the worker behind).
+        let library = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+        guard FileManager.default.fileExists(atPath: library) else { throw FixtureError("\(library) missing: ops/test installs faketime") }
         try await withRedisServer { server in
             try await withQueue(server, name: "skew") { queue in
                 let honest = try WorkerProcess(redis: server, queue: "skew", arguments: ["--lease", "1s", "--concurrency", "4"])
@@ -76,7 +79,7 @@ import TestSupport
                 try await eventually("all running on the honest worker") { try await queue.stats().active == 4 }
                 // Its stalled-job sweep runs every third of a lease with a clock 60 s ahead.
                 let ahead = try WorkerProcess(redis: server, queue: "skew", arguments: ["--lease", "1s"],
-                                              wrapper: [faketime, "-f", "+60s"])
+                                              environment: ["LD_PRELOAD": library, "FAKETIME": "+60s"])
                 defer { ahead.process.signal(SIGKILL); ahead.process.waitBlocking() }
                 let terminal = try await queue.waitForTerminal(ids, timeout: .seconds(30))
                 #expect(ids.allSatisfy { terminal[$0]?.count == 1 && terminal[$0]?.first?.event == "completed" })
