@@ -63,6 +63,10 @@ public final class OVHClient: Sendable, CustomStringConvertible {
             do {
                 return try await send(method, path, body: body, signed: true, headers: extra)
             } catch {
+                if error.status == 429 && error.errorClass == OVHError.budgetErrorClass {
+                    // The budget's own "come back later": nothing was sent, nothing to hold back.
+                    throw error
+                }
                 if error.status == 429 {
                     var limited = error
                     let asked = error.retryAfterSeconds.map { Duration.seconds($0) } ?? options.defaultRetryAfter

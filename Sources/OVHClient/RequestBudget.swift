@@ -12,10 +12,13 @@ public protocol OVHRequestBudget: Sendable {
 }
 
 extension OVHError {
+    /// Marks the budget's own refusal (not the API's 429), which must not hold the budget back.
+    public static let budgetErrorClass = "connectq::RequestBudget"
+
     /// The budget's next turn is `after` away: nothing was sent, come back then.
     public static func budgetExhausted(after: Duration, call: String) -> OVHError {
         let seconds = max(1, Int((after + .milliseconds(999)).components.seconds))
-        return OVHError(kind: .api, status: 429, errorClass: "connectq::RequestBudget",
+        return OVHError(kind: .api, status: 429, errorClass: budgetErrorClass,
                         message: "held back by the shared request budget for \(seconds) s; nothing was sent",
                         retryAfterSeconds: seconds, call: call)
     }
