@@ -52,7 +52,7 @@ struct Settlement: Sendable {
     let outcome: Outcome
 }
 
-/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): eleven arguments.
+/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): twelve arguments.
 struct JobRecord: Sendable {
     var id: String
     var type: String
@@ -66,10 +66,11 @@ struct JobRecord: Sendable {
     var subtree: Int
     /// What the job changes, one job at a time per key (`JobExecutor.resourceKeys`).
     var resources: [String]
+    var priority: Int
 
     var arguments: [String] {
         [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree),
-         resources.joined(separator: " ")]
+         resources.joined(separator: " "), String(priority)]
     }
 
     /// A document and its children, parents before children, ids assigned; `registry`
@@ -84,7 +85,8 @@ struct JobRecord: Sendable {
             dueAtMs: document.runAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0,
             children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
             subtree: 1 + childTrees.reduce(0) { $0 + $1.count },
-            resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [])
+            resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [],
+            priority: document.priority)
         return [root] + childTrees.flatMap { $0 }
     }
 

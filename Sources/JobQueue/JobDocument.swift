@@ -18,8 +18,12 @@ public struct JobDocument: Sendable, Hashable {
     /// One attempt's limit (version 2); nil: the type's default (`JobExecutor.defaultTimeout`).
     public var timeout: Duration?
     public static let timeoutRange: ClosedRange<Duration> = .seconds(1)...DurationText.longest
+    /// Version 2: among jobs ready to run, lower runs first; first in, first out within one.
+    public var priority = JobDocument.defaultPriority
+    public static let defaultPriority = 5
+    public static let priorityRange = 0...9
 
-    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout"]
+    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout", "priority"]
 
     public init(type: String, args: [String: JSONValue], id: String? = nil, idempotencyKey: String? = nil,
                 maxAttempts: Int = defaultMaxAttempts, runAt: Date? = nil, meta: JSONValue? = nil,
@@ -109,6 +113,12 @@ public struct JobDocument: Sendable, Hashable {
             }
             self.timeout = timeout
         }
+        if let priorityValue = object["priority"] {
+            guard let priority = priorityValue.intValue, Self.priorityRange.contains(Int(priority)) else {
+                throw .invalid(field("priority"), "must be an integer from 0 (runs first) to 9")
+            }
+            self.priority = Int(priority)
+        }
         if let metaValue = object["meta"] {
             guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
             self.meta = metaValue
@@ -160,6 +170,7 @@ public struct JobDocument: Sendable, Hashable {
         if let idempotencyKey { object["idempotencyKey"] = .string(idempotencyKey) }
         if let runAt { object["runAt"] = .string(RFC3339.string(from: runAt)) }
         if let timeout { object["timeout"] = .string(DurationText.format(timeout)) }
+        if priority != Self.defaultPriority { object["priority"] = .int(Int64(priority)) }
         if let meta { object["meta"] = meta }
         if !then.isEmpty { object["then"] = .array(then.map { .object($0.jsonObject()) }) }
         if !children.isEmpty { object["children"] = .array(children.map { .object($0.jsonObject()) }) }

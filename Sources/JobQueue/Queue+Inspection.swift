@@ -16,20 +16,30 @@ extension Queue {
     public func stats() async throws(RedisError) -> Stats {
         let now = try await redisTimeMs()
         let replies = try await redis.pipeline([
-            RedisCommand("LLEN", keys.inbox), RedisCommand("LLEN", keys.waiting), RedisCommand("ZCARD", keys[.delayed]),
+            RedisCommand("LLEN", keys.inbox), RedisCommand("ZCARD", keys.waiting), RedisCommand("ZCARD", keys[.delayed]),
             RedisCommand("ZCARD", keys[.active]), RedisCommand("ZCARD", keys[.waitingChildren]),
             RedisCommand("ZCARD", keys[.completed]), RedisCommand("ZCARD", keys[.failed]),
-            RedisCommand("ZCOUNT", keys.workers, now, "+inf"), RedisCommand("LINDEX", keys.waiting, -1),
+            RedisCommand("ZCOUNT", keys.workers, now, "+inf"), RedisCommand("ZCARD", keys.waiting),
             RedisCommand("ZCARD", keys[.waitingResource]), RedisCommand("EXISTS", keys[.paused]),
-        ]).map { value throws(RedisError) in try value.checked() }
+        ] + Self.nextToRunPerPriority(keys)).map { value throws(RedisError) in try value.checked() }
         let count = { (index: Int) in Int(replies[index].integer ?? 0) }
+        // The oldest waiting job is among the next to run of each priority.
+        let heads = replies[11...].compactMap { $0.strings?.first }
         var age: Int64?
-        if let oldest = replies[8].string, let since = try await redis.send("HGET", keys.job(oldest), "since").integer {
-            age = max(0, now - since)
+        if !heads.isEmpty {
+            let sinces = try await redis.pipeline(heads.map { RedisCommand("HGET", keys.job($0), "since") })
+            age = sinces.compactMap { $0.string.flatMap { Int64($0) } }.min().map { max(0, now - $0) }
         }
         return Stats(inbox: count(0), waiting: count(1), delayed: count(2), active: count(3), waitingChildren: count(4),
                      waitingResource: count(9), completed: count(5), failed: count(6), workers: count(7), oldestWaitingAgeMs: age,
                      paused: count(10) == 1)
+    }
+
+    /// Per priority, the id that runs next (waiting is scored priority × band + order).
+    static func nextToRunPerPriority(_ keys: QueueKeys) -> [RedisCommand] {
+        JobDocument.priorityRange.map { priority in
+            RedisCommand("ZRANGE", keys.waiting, String(Int64(priority) << 46), "(" + String(Int64(priority + 1) << 46), "BYSCORE", "LIMIT", 0, 1)
+        }
     }
 
     public struct JobInfo: Sendable {

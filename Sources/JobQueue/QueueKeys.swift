@@ -21,6 +21,8 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case completed, failed
     /// Worker ids by the deadline of their heartbeat.
     case workers
+    /// Worker id → its last heartbeat (Redis time, ms), for `connectq workers`.
+    case workerSeen
     /// A marker list that sleeping workers block on (BLPOP): work may be there.
     case wakeup
     /// idempotencyKey → id of the job that runs for it.

@@ -11,7 +11,7 @@ extension QueueLibrary {
     /// completed jobs kept (age, ms). Every time compared or stored is Redis's (`TIME`).
     static let commonLua = #"""
     local K, now, eventsMaxLen, keepCompleted, keepCompletedMs
-    local toWaiting, leftActive, completedAt
+    local toWaiting, toWaitingPriority, leftActive, completedAt
 
     -- Redis's clock in ms: the only clock the engine compares against.
     local function clock()
@@ -25,7 +25,7 @@ extension QueueLibrary {
       for i, name in ipairs(NAMES) do K[name] = keys[i] end
       now = clock()
       eventsMaxLen = args[1]; keepCompleted = tonumber(args[2]); keepCompletedMs = tonumber(args[3])
-      toWaiting, leftActive, completedAt = {}, {}, {}
+      toWaiting, toWaitingPriority, leftActive, completedAt = {}, {}, {}, {}
       local own = {}
       for i = 4, #args do own[#own + 1] = args[i] end
       return own
@@ -79,16 +79,42 @@ extension QueueLibrary {
       return extra
     end
 
-    -- The job joins the back of the waiting list when the call finishes (one LPUSH for all).
-    local function makeWaiting(id)
-      redis.call('HSET', jobKey(id), 'state', S.waiting, 'since', now)
-      toWaiting[#toWaiting + 1] = id
+    -- Waiting jobs are a sorted set scored priority * BAND + order: ZPOPMIN takes the
+    -- lowest priority number first, and within one priority the smallest order. New
+    -- arrivals take the next numbers of K.sequence (first in, first out); a job put back
+    -- takes order 0, the front of its priority. BAND * 10 stays below 2^53 (exact doubles).
+    local BAND = 70368744177664 -- 2^46
+
+    local function priorityOf(id, priority)
+      return tonumber(priority or redis.call('HGET', jobKey(id), 'priority') or '5')
     end
 
-    -- The job goes to the front of the waiting list: it was interrupted, not new.
-    local function makeWaitingFirst(id)
+    -- The job joins the back of its priority when the call finishes (one ZADD for all).
+    local function makeWaiting(id, priority)
       redis.call('HSET', jobKey(id), 'state', S.waiting, 'since', now)
-      redis.call('RPUSH', K.waiting, id)
+      toWaiting[#toWaiting + 1] = id
+      toWaitingPriority[#toWaitingPriority + 1] = priorityOf(id, priority)
+    end
+
+    -- The job goes to the front of its priority: it was interrupted, not new.
+    local function makeWaitingFirst(id, priority)
+      redis.call('HSET', jobKey(id), 'state', S.waiting, 'since', now)
+      redis.call('ZADD', K.waiting, string.format('%.0f', priorityOf(id, priority) * BAND), id)
+      wake()
+    end
+
+    -- The batched ZADD of the jobs made waiting by this call, in the order they came.
+    local function flushWaiting()
+      if #toWaiting == 0 then return end
+      local last = redis.call('INCRBY', K.sequence, #toWaiting)
+      local first = last - #toWaiting
+      local scored = {}
+      for i, id in ipairs(toWaiting) do
+        scored[#scored + 1] = string.format('%.0f', toWaitingPriority[i] * BAND + first + i)
+        scored[#scored + 1] = id
+      end
+      callInChunks('ZADD', K.waiting, scored)
+      toWaiting, toWaitingPriority = {}, {}
       wake()
     end
 
@@ -174,10 +200,7 @@ extension QueueLibrary {
 
     -- Every function returns through this: the batched list and set writes happen here.
     local function finish(value)
-      if #toWaiting > 0 then
-        callInChunks('LPUSH', K.waiting, toWaiting)
-        wake()
-      end
+      flushWaiting()
       if #leftActive > 0 then callInChunks('ZREM', K.active, leftActive) end
       if #completedAt > 0 then
         callInChunks('ZADD', K.completed, completedAt)
@@ -244,11 +267,11 @@ extension QueueLibrary {
     end
 
     -- Job records as JobRecord.swift writes them: RECORD arguments each.
-    local RECORD = 11
+    local RECORD = 12
     local function readRecord(args, at)
       return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
         maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
-        idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10]}
+        idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10], priority = tonumber(args[at + 11])}
     end
 
     -- Inserts a job and its children (records in pre-order). Returns nil, or the id already
@@ -264,6 +287,7 @@ extension QueueLibrary {
         local fields = {'type', r.type, 'doc', r.doc, 'maxAttempts', r.maxAttempts, 'attempt', 0, 'since', now}
         if r.meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = r.meta end
         if r.resources ~= '' then fields[#fields + 1] = 'resources'; fields[#fields + 1] = r.resources end
+        if r.priority ~= 5 then fields[#fields + 1] = 'priority'; fields[#fields + 1] = r.priority end
         if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
         local first = nil
         if r.idemKey ~= '' then
@@ -294,7 +318,7 @@ extension QueueLibrary {
           if redis.call('HGET', jobKey(first), 'state') == S.completed then
             completeJob(job, redis.call('HGET', jobKey(first), 'result'), {'duplicateOf', first})
           else
-            toWaiting[#toWaiting + 1] = r.id
+            toWaiting[#toWaiting + 1] = r.id; toWaitingPriority[#toWaitingPriority + 1] = r.priority
           end
           i = i + r.subtree
         else
@@ -310,7 +334,7 @@ extension QueueLibrary {
             redis.call('ZADD', K.delayed, r.dueAt, r.id)
           else
             fields[#fields + 1] = S.waiting
-            toWaiting[#toWaiting + 1] = r.id
+            toWaiting[#toWaiting + 1] = r.id; toWaitingPriority[#toWaitingPriority + 1] = r.priority
           end
           redis.call('HSET', jobKey(r.id), unpack(fields))
           emit(E.accepted, job)

@@ -19,7 +19,7 @@ extension QueueFunction {
         end
         redis.call('ZREM', K.waitingChildren, id)
         redis.call('ZREM', K.waitingResource, id)
-        redis.call('LREM', K.waiting, 0, id)
+        redis.call('ZREM', K.waiting, id)
         failJob(job, cancelled(why))
         -- Then its children: it no longer waits for them, so they fail it no further.
         for child in string.gmatch(job.children or '', '%S+') do cancelOne(child, 'its parent ' .. id) end

@@ -16,14 +16,17 @@ extension QueueFunction {
         for _, id in ipairs(due) do
           if redis.call('HGET', jobKey(id), 'state') == S.delayed then makeWaiting(id) end
         end
-        callInChunks('LPUSH', K.waiting, toWaiting)
-        toWaiting = {}
+        flushWaiting()
       end
       local out = {-1}
       -- A paused queue starts nothing (delayed jobs still become due above).
       if redis.call('EXISTS', K.paused) == 1 then wanted = 0 end
-      local ids = wanted > 0 and redis.call('RPOP', K.waiting, wanted) or false
-      if ids then
+      local ids = {}
+      if wanted > 0 then
+        local popped = redis.call('ZPOPMIN', K.waiting, wanted)
+        for i = 1, #popped, 2 do ids[#ids + 1] = popped[i] end
+      end
+      if #ids > 0 then
         local last = redis.call('INCRBY', K.sequence, #ids)
         local leases = {}
         for i, id in ipairs(ids) do
@@ -56,7 +59,7 @@ extension QueueFunction {
         end
         if #leases > 0 then callInChunks('ZADD', K.active, leases) end
       end
-      if redis.call('LLEN', K.waiting) > 0 then wake() end
+      if redis.call('ZCARD', K.waiting) > 0 then wake() end
       local nextDue = redis.call('ZRANGE', K.delayed, 0, 0, 'WITHSCORES')
       if nextDue[2] then out[1] = math.max(0, tonumber(nextDue[2]) - now) end
       return finish(out)

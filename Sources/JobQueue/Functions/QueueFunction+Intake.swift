@@ -3,10 +3,11 @@ extension QueueFunction {
     /// until `accept` settles them (a dead worker's list goes back to the inbox), and
     /// renews the worker's heartbeat. Returns the intake list, newest first.
     static let intake = QueueFunction("intake", #"""
-      -- KEYS: K.inbox, K.workers, K.intakePrefix. ARGV: wanted, heartbeatMs, worker.
+      -- KEYS: K.inbox, K.workers, K.workerSeen, K.intakePrefix. ARGV: wanted, heartbeatMs, worker.
       local wanted, heartbeatMs, worker = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
       local intakeKey = K.intakePrefix .. worker
       redis.call('ZADD', K.workers, now + heartbeatMs, worker)
+      redis.call('HSET', K.workerSeen, worker, now)
       local have = redis.call('LLEN', intakeKey)
       if have < wanted then
         local popped = redis.call('LMPOP', 1, K.inbox, 'RIGHT', 'COUNT', wanted - have)

@@ -3,14 +3,15 @@ extension QueueFunction {
     /// `leaseMs`. Returns {tokens whose lease is lost (expired and taken over, or settled),
     /// tokens of jobs an operator cancelled (their attempt is to stop and fail them)}.
     ///
-    /// `allow-oom`: it only rewrites scores of members already there, so it cannot grow
+    /// `allow-oom`: it only rewrites scores and fields already there, so it cannot grow
     /// memory, and it must go on when Redis is at `maxmemory`. Every other writing function
     /// is refused whole there before it runs, the stalled sweep included: at maxmemory,
     /// running jobs keep their leases and nothing is taken over.
     static let renewLeases = QueueFunction("renewLeases", flags: ["allow-oom"], #"""
-      -- KEYS: K.workers, K.active, K.jobPrefix. ARGV: leaseMs, worker, then pairs id, token.
+      -- KEYS: K.workers, K.workerSeen, K.active, K.jobPrefix. ARGV: leaseMs, worker, then pairs id, token.
       local leaseMs, worker = tonumber(ARGV[1]), ARGV[2]
       redis.call('ZADD', K.workers, now + leaseMs, worker)
+      redis.call('HSET', K.workerSeen, worker, now)
       local lost, renewed, cancelled = {}, {}, {}
       for i = 3, #ARGV, 2 do
         local id, token = ARGV[i], ARGV[i + 1]
