@@ -10,6 +10,14 @@ extension Queue {
         return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
     }
 
+    /// Deletes finished jobs; per id: `removed`, `unknown`, or why not (a job that has not
+    /// finished must be cancelled first).
+    public func remove(_ ids: [String]) async throws(RedisError) -> [(id: String, outcome: String)] {
+        guard !ids.isEmpty else { return [] }
+        let flat = try await run(.remove, ids).strings ?? []
+        return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
+    }
+
     /// No attempt starts until `resume`; false when it was paused already.
     @discardableResult
     public func pause() async throws(RedisError) -> Bool {

@@ -46,6 +46,30 @@ import TestSupport
         }
     }
 
+    @Test func removeDeletesFinishedJobsOnlyAndARetriedParentDoesNotWaitForARemovedChild() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                _ = try await queue.enqueue([
+                    JobDocument(type: "noop", args: [:], id: "done"),
+                    JobDocument(type: "noop", args: ["failPermanently": .bool(true)], id: "parent", maxAttempts: 1,
+                                children: [JobDocument(type: "noop", args: [:], id: "kid")]),
+                ])
+                try await withWorker(queue) { try await queue.waitForTerminal(["done", "parent", "kid"]) }
+                _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "later", runAt: Date().addingTimeInterval(3600))])
+                let outcomes = try await queue.remove(["done", "kid", "later", "nosuch"])
+                #expect(outcomes.map(\.outcome) == ["removed", "removed", "not finished (delayed): cancel it first", "unknown"])
+                #expect(try await queue.job("done") == nil)
+                #expect(try await queue.jobs(matching: .init(state: .completed)).isEmpty)
+                // Retried, the parent runs again at once: it does not wait for the child that is gone.
+                #expect(try await queue.retryFailed(["parent"]).first?.outcome == "retried")
+                #expect(try await queue.state(of: "parent") == "waiting")
+                try await withWorker(queue) {
+                    try await eventually("parent ran again") { try await queue.terminalEvents()["parent"]?.count == 2 }
+                }
+            }
+        }
+    }
+
     @Test func aPausedQueueStartsNothingButTakesJobsIn() async throws {
         try await withRedisServer { server in
             try await withQueue(server) { queue in

@@ -20,7 +20,9 @@ extension QueueFunction {
         local pending = 0
         for child in string.gmatch(job.children or '', '%S+') do
           local state = redis.call('HGET', jobKey(child), 'state')
-          if state ~= S.completed then
+          -- A child no longer known was dropped after it finished (retention, or an
+          -- operator's delete): waiting for it would be waiting forever.
+          if state and state ~= S.completed then
             pending = pending + 1
             if state == S.failed then retryOne(child) end
           end
