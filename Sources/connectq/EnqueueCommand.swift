@@ -16,14 +16,14 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = JobTypes.validating
         var documents: [JobDocument] = []
-        var problems: [String] = []
+        var problems: [String] = [], unreadable: [String] = []
         for file in files {
             let bytes: [UInt8]
             do {
                 bytes = file == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile())
                                     : Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             } catch {
-                problems.append("\(file): cannot read: \(error.localizedDescription)")
+                unreadable.append("\(file): cannot read it: \(Self.reason(error))")
                 continue
             }
             guard let value = try? JSONValue.parse(bytes) else {
@@ -43,6 +43,12 @@ struct EnqueueCommand: AsyncParsableCommand {
                 }
             }
         }
+        // A file that cannot be read is not an invalid job: exit 1, as for any I/O error.
+        guard unreadable.isEmpty else {
+            (unreadable + problems).forEach(printError)
+            printError("nothing was pushed: \(unreadable.count) file(s) could not be read")
+            throw ExitCode(1)
+        }
         guard problems.isEmpty else {
             problems.forEach(printError)
             printError("nothing was pushed: \(problems.count) invalid job(s)")
@@ -58,5 +64,19 @@ struct EnqueueCommand: AsyncParsableCommand {
             printError("\(error); nothing was pushed")
             throw ExitCode(2)
         }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let path = (error as NSError).userInfo[NSFilePathErrorKey] as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return "it is a directory" }
+        }
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+           let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        return nsError.localizedDescription
     }
 }

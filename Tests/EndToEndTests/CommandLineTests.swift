@@ -155,4 +155,27 @@ import TestSupport
             }
         }
     }
+
+    @Test func enqueueTellsUnreadableFilesFromInvalidJobsAndReportCountsJobs() async throws {
+        let missing = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "/nonexistent.json"])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.json: cannot read it: no such file"))
+        #expect(!missing.stderr.contains("invalid"))
+        try await withRedisServer { server in
+            try await withQueue(server, name: "rep") { queue in
+                let common = ["--redis", server.urlString, "--queue", "rep"]
+                try await queue.push(raw: #"{"type":"noop","args":{"failPermanently":true},"id":"r1"}"#)
+                try await withWorker(queue) { try await queue.waitForTerminal(["r1"]) }
+                _ = try await queue.retryFailed(["r1"])
+                try await withWorker(queue) { try await eventually("failed again") { try await queue.terminalEvents()["r1"]?.count == 2 } }
+                // Two failure events, one job.
+                let report = try JSONValue.parse(try await runConnectq(["report", "--json"] + common).stdout)
+                #expect(report["noop"]?["failed"] == .int(1))
+                let recent = try await runConnectq(["report", "--since", "1h"] + common)
+                #expect(recent.status == 0 && recent.stdout.contains("last 1h"))
+                let pretty = try await runConnectq(["events", "--pretty"] + common).stdout
+                let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+                #expect(pretty.split(separator: "\n").allSatisfy { $0.hasPrefix("\(year)-") })
+            }
+        }
+    }
 }

@@ -463,8 +463,11 @@ import TestSupport
                 #expect(try await queue.state(of: "quick") == "completed")
                 #expect(try await queue.state(of: "slow") == "waiting")
                 #expect(try await queue.job("slow")?.attempts == 0)
-                let check11 = try await queue.allEvents().allSatisfy { $0.event != "failed" }
-                #expect(check11)
+                let events = try await queue.allEvents()
+                #expect(events.allSatisfy { $0.event != "failed" })
+                // Its last event says it waits again, and why.
+                let last = try #require(events.last { $0.jobID == "slow" })
+                #expect(last.event == "waiting" && last.fields["reason"] == "worker-stopped" && last.fields["attempt"] == "0")
                 #expect(try await queue.stats().workers == 0)
             }
         }
