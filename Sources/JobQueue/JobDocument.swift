@@ -39,6 +39,14 @@ public struct JobDocument: Sendable, Hashable {
         self.children = children
     }
 
+    /// Job type names: what a registry could know, whether this one does or not.
+    public static func isTypeName(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...64).contains(bytes.count) else { return false }
+        let isAlnum = { (b: UInt8) in (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        return isAlnum(bytes[0]) && bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
+    }
+
     /// Parses raw text from the inbox or a file. `registry` nil skips the per-type checks.
     public static func parse(_ raw: [UInt8], registry: JobRegistry?) throws(JobError) -> JobDocument {
         let value: JSONValue
@@ -63,6 +71,9 @@ public struct JobDocument: Sendable, Hashable {
         }
         guard let typeValue = object["type"] else { throw .invalid(field("type"), "is required") }
         guard let type = typeValue.stringValue, !type.isEmpty else { throw .invalid(field("type"), "must be a non-empty string, got \(typeValue.kindName)") }
+        guard Self.isTypeName(type) else {
+            throw .invalid(field("type"), "must be 1 to 64 ASCII letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+        }
         self.type = type
         if let registry, !registry.knows(type) {
             throw JobError(code: .unknownType, message: "\(field("type")): unknown job type '\(type)' (known: \(registry.types.joined(separator: ", ")))",

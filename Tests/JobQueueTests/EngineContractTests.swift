@@ -46,7 +46,7 @@ import TestSupport
                 let garbage = String(decoding: (0..<(1 << 20)).map { _ in UInt8.random(in: 0x21...0x7e) }, as: UTF8.self)
                 let bad: [(String, String)] = [
                     ("not json at all", "malformed"), (#"[1,2,3]"#, "malformed"), (#""a string""#, "malformed"),
-                    (#"{"args":{}}"#, "invalid"), (#"{"type":"no-such-type","args":{}}"#, "unknown_type"),
+                    (#"{"args":{}}"#, "invalid"), (#"{"type":"no such type!","args":{}}"#, "invalid"),
                     (#"{"type":"noop","args":{"sleepMs":"ten"}}"#, "invalid"), (#"{"type":"noop","args":"x"}"#, "invalid"),
                     (garbage, "malformed"),
                 ]

@@ -36,9 +36,13 @@ struct AttemptRunner: Sendable {
         } catch {
             return .fail(JobError(code: .internalError, message: "the stored document cannot be read: \(error)", retryable: false))
         }
-        guard let entry = registry.entry(for: job.type), let run = entry.run else {
-            return .fail(JobError(code: .unknownType, message: "type: no executor for '\(job.type)' on this worker (known: \(registry.types.joined(separator: ", ")))",
-                                  field: "type", retryable: false))
+        guard let entry = registry.entry(for: job.type), let run = entry.run else { return waitForAWorkerThatKnows(job) }
+        if job.unvalidated {
+            switch await checkLate(job, args: document["args"] ?? .object([:])) {
+            case .run: break
+            case .settle(let outcome): return outcome
+            case .waits: return nil
+            }
         }
         var childResults: [String: JSONValue] = [:]
         if !job.childIDs.isEmpty {
