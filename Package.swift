@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         .target(
@@ -103,9 +104,29 @@ let package = Package(
             dependencies: ["OVHClient", "OVHModels", "HTTPTransport", "OVHSimulator", "TestSupport"]
         ),
         .testTarget(
+            name: "PropertyTests",
+            dependencies: ["JobQueue", "OVHModels", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(
             name: "EndToEndTests",
             dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator"]
         ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// libFuzzer targets (docs/fuzzing.md), seen only when CONNECTQ_FUZZ=1: they must be built
+// with `-sanitize=fuzzer,address -parse-as-library` (ops/fuzz does it), which a normal
+// `swift build` does not pass, and libFuzzer supplies their `main`.
+if Context.environment["CONNECTQ_FUZZ"] == "1" {
+    package.targets += [
+        .target(name: "FuzzSupport", dependencies: ["JobQueue", "ConnectJobs"]),
+        .executableTarget(name: "FuzzJSON", dependencies: ["JobQueue"]),
+        .executableTarget(name: "FuzzJobDocument", dependencies: ["JobQueue", "FuzzSupport"]),
+        .executableTarget(name: "FuzzArgs", dependencies: ["JobQueue", "FuzzSupport"]),
+        .executableTarget(name: "FuzzRedisReply", dependencies: ["RedisClient", "CHiredis"]),
+    ]
+    package.products += ["FuzzJSON", "FuzzJobDocument", "FuzzArgs", "FuzzRedisReply"].map {
+        .executable(name: $0, targets: [$0])
+    }
+}

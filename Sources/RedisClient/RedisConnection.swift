@@ -74,41 +74,13 @@ final class RedisConnection {
         var reply: UnsafeMutablePointer<redisReply>?
         guard chiredis_get_reply(context, &reply) == REDIS_OK, let reply else { throw failure() }
         defer { chiredis_free_reply(reply) }
-        return Self.copy(reply)
+        return RedisValue(reply: reply)
     }
 
     private func failure() -> RedisError {
         let message = context.map { String(cString: chiredis_errstr($0)) } ?? "not connected"
         close()
         return .connection(message.isEmpty ? "connection lost" : message)
-    }
-
-    private static func copy(_ reply: UnsafeMutablePointer<redisReply>) -> RedisValue {
-        let value = reply.pointee
-        switch Int(value.type) {
-        case CHIREDIS_REPLY_STRING:
-            return .bulk(bytes(value.str, value.len))
-        case CHIREDIS_REPLY_STATUS:
-            return .status(String(decoding: bytes(value.str, value.len), as: UTF8.self))
-        case CHIREDIS_REPLY_ERROR:
-            return .error(String(decoding: bytes(value.str, value.len), as: UTF8.self))
-        case CHIREDIS_REPLY_INTEGER:
-            return .integer(value.integer)
-        case CHIREDIS_REPLY_ARRAY:
-            var items: [RedisValue] = []
-            items.reserveCapacity(value.elements)
-            for index in 0..<value.elements {
-                if let element = value.element[index] { items.append(copy(element)) } else { items.append(.null) }
-            }
-            return .array(items)
-        default:
-            return .null
-        }
-    }
-
-    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> [UInt8] {
-        guard let pointer, length > 0 else { return [] }
-        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 
     private static func withArgv<R>(_ arguments: [[UInt8]], _ body: (Int32, UnsafeMutablePointer<UnsafePointer<CChar>?>, UnsafePointer<Int>) -> R) -> R {

@@ -1,3 +1,5 @@
+import CHiredis
+
 /// One reply from Redis, copied out of hiredis's reply tree (which is freed right after).
 public enum RedisValue: Sendable, Hashable {
     case null
@@ -67,5 +69,37 @@ public enum RedisValue: Sendable, Hashable {
             index += 2
         }
         return map
+    }
+}
+
+extension RedisValue {
+    /// Copies one reply tree out of hiredis (the caller frees it). Package-wide so that the
+    /// fuzz target for replies runs this very conversion on what hiredis's reader makes.
+    package init(reply: UnsafeMutablePointer<redisReply>) {
+        let value = reply.pointee
+        switch Int(value.type) {
+        case CHIREDIS_REPLY_STRING:
+            self = .bulk(Self.bytes(value.str, value.len))
+        case CHIREDIS_REPLY_STATUS:
+            self = .status(String(decoding: Self.bytes(value.str, value.len), as: UTF8.self))
+        case CHIREDIS_REPLY_ERROR:
+            self = .error(String(decoding: Self.bytes(value.str, value.len), as: UTF8.self))
+        case CHIREDIS_REPLY_INTEGER:
+            self = .integer(value.integer)
+        case CHIREDIS_REPLY_ARRAY:
+            var items: [RedisValue] = []
+            items.reserveCapacity(value.elements)
+            for index in 0..<value.elements {
+                if let element = value.element[index] { items.append(RedisValue(reply: element)) } else { items.append(.null) }
+            }
+            self = .array(items)
+        default:
+            self = .null
+        }
+    }
+
+    private static func bytes(_ pointer: UnsafeMutablePointer<CChar>?, _ length: Int) -> [UInt8] {
+        guard let pointer, length > 0 else { return [] }
+        return pointer.withMemoryRebound(to: UInt8.self, capacity: length) { Array(UnsafeBufferPointer(start: $0, count: length)) }
     }
 }

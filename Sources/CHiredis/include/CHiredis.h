@@ -33,4 +33,6 @@ int chiredis_get_reply(redisContext *context, redisReply **reply);
 void chiredis_free_reply(redisReply *reply);
 void chiredis_free(redisContext *context);
 
+#include "CHiredisReader.h"
+
 #endif
