@@ -21,6 +21,8 @@ public struct JobDocument: Sendable, Hashable {
     /// Version 2: among jobs ready to run, lower runs first; first in, first out within one.
     public var priority = JobDocument.defaultPriority
     public static let defaultPriority = 5
+    /// How far ahead `runAt` may be, from the clock of the machine that checks it.
+    public static let latestRunAt: TimeInterval = 366 * 86_400
     public static let priorityRange = 0...9
 
     public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout", "priority"]
@@ -113,8 +115,14 @@ public struct JobDocument: Sendable, Hashable {
             self.maxAttempts = Int(attempts)
         }
         if let runAtValue = object["runAt"] {
-            guard let text = runAtValue.stringValue, let date = RFC3339.date(from: text) else {
-                throw .invalid(field("runAt"), "must be an RFC 3339 time such as 2026-11-24T03:00:00Z")
+            guard let text = runAtValue.stringValue else {
+                throw .invalid(field("runAt"), "must be a string, an RFC 3339 time such as 2026-11-24T03:00:00Z")
+            }
+            let date: Date
+            do { date = try RFC3339.parse(text) } catch { throw .invalid(field("runAt"), "\(error)") }
+            // A time years ahead is a typo far more often than a plan: refused, not parked.
+            guard date.timeIntervalSinceNow <= Self.latestRunAt else {
+                throw .invalid(field("runAt"), "must be at most \(Int(Self.latestRunAt / 86_400)) days ahead")
             }
             self.runAt = date
         }
@@ -204,21 +212,5 @@ public enum JobID {
 
     public static func generate() -> String {
         UUID().uuidString.lowercased()
-    }
-}
-
-enum RFC3339 {
-    static func date(from text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
-
-    static func string(from date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

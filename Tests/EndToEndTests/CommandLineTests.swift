@@ -104,7 +104,7 @@ import TestSupport
         try await withRedisServer { server in
             let redis = ["--redis", server.urlString]
             #expect(try await runConnectq(["--version"]).stdout.contains("contract version 2"))
-            let pushed = try await runConnectq(["enqueue"] + redis + ["-"], input: #"{"type":"noop","args":{},"id":"c1","runAt":"2099-01-01T00:00:00Z"}"#)
+            let pushed = try await runConnectq(["enqueue"] + redis + ["-"], input: #"{"type":"noop","args":{},"id":"c1","runAt":"\#(RFC3339.string(from: Date().addingTimeInterval(30 * 86_400)))"}"#)
             #expect(pushed.status == 0)
             let cancelled = try await runConnectq(["cancel"] + redis + ["c1"])
             #expect(cancelled.status == 0 && cancelled.stdout.contains("c1: cancelled"))
@@ -125,7 +125,7 @@ import TestSupport
                 }
                 try await queue.push(raw: #"{"type":"noop","args":{},"id":"good"}"#)
                 try await withWorker(queue) { try await queue.waitForTerminal(["bad-0", "bad-1", "bad-2", "good"]) }
-                try await queue.push(raw: #"{"type":"noop","args":{},"id":"held","runAt":"2099-01-01T00:00:00Z"}"#)
+                try await queue.push(raw: #"{"type":"noop","args":{},"id":"held","runAt":"\#(RFC3339.string(from: Date().addingTimeInterval(30 * 86_400)))"}"#)
                 try await withWorker(queue) { try await eventually("taken in") { try await queue.state(of: "held") == "delayed" } }
 
                 let all = try await runConnectq(["jobs"] + common)
