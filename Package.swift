@@ -105,7 +105,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PropertyTests",
-            dependencies: ["JobQueue", "OVHModels", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["JobQueue", "OVHModels", "RedisClient", "CHiredis", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(
             name: "EndToEndTests",

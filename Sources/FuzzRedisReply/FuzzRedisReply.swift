@@ -9,6 +9,7 @@ import RedisClient
 public func fuzzRedisReply(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     guard let reader = chiredis_reader_create() else { return 0 }
     defer { chiredis_reader_free(reader) }
+    chiredis_reader_limit_arrays(reader)  // as RedisConnection sets its reader
     let split = size == 0 ? 0 : Int(data[0]) % (size + 1)
     let pieces = [(data, split), (data + split, size - split)]
     for (start, count) in pieces {

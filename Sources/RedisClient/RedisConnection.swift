@@ -18,6 +18,7 @@ final class RedisConnection {
             close()
             throw .connection("\(Self.describe(url)): \(message)")
         }
+        chiredis_limit_arrays(context)
         _ = chiredis_enable_keepalive(context)
         _ = chiredis_set_timeout(context, commandTimeoutMs)
         var handshake: [RedisCommand] = []
