@@ -44,3 +44,24 @@ struct FindingsTests {
         }
     }
 }
+
+/// Found by FuzzArgs with LeakSanitizer: decoding args while refusing unknown keys leaked
+/// the decoder's state and every object it had read (a reference cycle between
+/// `DecodingState` and `DecodedObject`), so each job checked grew a worker's memory.
+struct DecoderLeakTests {
+    struct Args: Decodable { var datacenterId: Int; var nested: Nested? }
+    struct Nested: Decodable { var name: String }
+
+    @Test func decodingStateIsFreedAfterDecoding() throws {
+        for tracksKeys in [true, false] {
+            weak var released: DecodingState?
+            try {
+                let state = DecodingState(userInfo: [:], tracksKeys: tracksKeys)
+                released = state
+                let value = try JSONValue.parse(Array(#"{"datacenterId": 1, "nested": {"name": "x"}}"#.utf8))
+                _ = try state.decode(Args.self, from: value, at: [])
+            }()
+            #expect(released == nil, "tracksKeys \(tracksKeys): the state outlived its decode")
+        }
+    }
+}

@@ -83,7 +83,11 @@ final class DecodingState {
 final class DecodedObject {
     let members: [String: JSONValue]
     let codingPath: [any CodingKey]
-    let state: DecodingState
+    /// Unowned: the state keeps its objects (to find unknown keys), and a strong reference
+    /// back made a cycle that leaked both after every decode refusing unknown keys, each
+    /// job's args among them (found by the FuzzArgs fuzzer's leak check). The state outlives
+    /// its objects: it is the decode call's own, and containers do not escape `init(from:)`.
+    unowned let state: DecodingState
     var asked: [String] = []
 
     init(members: [String: JSONValue], codingPath: [any CodingKey], state: DecodingState) {
