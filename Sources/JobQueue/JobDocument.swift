@@ -51,6 +51,9 @@ public struct JobDocument: Sendable, Hashable {
 
     /// Parses raw text from the inbox or a file. `registry` nil skips the per-type checks.
     public static func parse(_ raw: [UInt8], registry: JobRegistry?) throws(JobError) -> JobDocument {
+        guard raw.count <= JobLimits.documentBytes else {
+            throw JobError(code: .tooLarge, message: "the document is \(raw.count) bytes; the limit is \(JobLimits.documentBytes)", retryable: false)
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(raw)
@@ -140,16 +143,30 @@ public struct JobDocument: Sendable, Hashable {
         }
         if let metaValue = object["meta"] {
             guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
+            let size = metaValue.jsonBytes.count
+            guard size <= JobLimits.metaBytes else {
+                throw .invalid(field("meta"), "must be at most \(JobLimits.metaBytes) bytes as JSON (it is copied into every event), got \(size)")
+            }
             self.meta = metaValue
         }
         self.then = try Self.documents(object["then"], name: "then", path: path, registry: registry, mode: .followUp)
         self.children = try Self.documents(object["children"], name: "children", path: path, registry: registry, mode: .complete)
-        if path.isEmpty { try checkUniqueIDs() }
+        if path.isEmpty {
+            var jobs = 0
+            walk(path: "") { _, _ in jobs += 1 }
+            guard jobs <= JobLimits.jobsPerDocument else {
+                throw JobError(code: .tooLarge, message: "the document holds \(jobs) jobs with its then and children; the limit is \(JobLimits.jobsPerDocument)",
+                               retryable: false)
+            }
+            try checkUniqueIDs()
+        }
     }
 
     private static func documents(_ value: JSONValue?, name: String, path: String, registry: JobRegistry?, mode: ValidationMode) throws(JobError) -> [JobDocument] {
         guard let value else { return [] }
         guard let items = value.arrayValue else { throw .invalid(path + name, "must be an array of jobs, got \(value.kindName)") }
+        let limit = name == "then" ? JobLimits.thenPerJob : JobLimits.childrenPerJob
+        guard items.count <= limit else { throw .invalid(path + name, "must hold at most \(limit) jobs, got \(items.count)") }
         var documents: [JobDocument] = []
         for (index, item) in items.enumerated() {
             documents.append(try JobDocument(item, path: "\(path)\(name)[\(index)].", registry: registry, mode: mode))
@@ -165,6 +182,13 @@ public struct JobDocument: Sendable, Hashable {
             if !seen.insert(id).inserted { duplicate = (path + "id", id) }
         }
         if let (field, id) = duplicate { throw .invalid(field, "id '\(id)' is used twice in this document") }
+    }
+
+    /// The ids given in this document, its children and follow-ups, at every depth.
+    public var givenIDs: [String] {
+        var ids: [String] = []
+        walk(path: "") { document, _ in if let id = document.id { ids.append(id) } }
+        return ids
     }
 
     private func walk(path: String, _ visit: (JobDocument, String) -> Void) {

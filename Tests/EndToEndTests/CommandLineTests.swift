@@ -160,6 +160,9 @@ import TestSupport
         let missing = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "/nonexistent.json"])
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.json: cannot read it: no such file"))
         #expect(!missing.stderr.contains("invalid"))
+        let twice = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "-"],
+                                          input: #"[{"type":"noop","args":{},"id":"same"},{"type":"noop","args":{},"id":"same"}]"#)
+        #expect(twice.status == 2 && twice.stderr.contains("duplicate_id") && twice.stderr.contains("nothing was pushed"))
         try await withRedisServer { server in
             try await withQueue(server, name: "rep") { queue in
                 let common = ["--redis", server.urlString, "--queue", "rep"]

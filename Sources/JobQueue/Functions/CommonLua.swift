@@ -255,6 +255,12 @@ extension QueueLibrary {
       failWaitingParent(job, errorJson)
     end
 
+    -- A rejected entry keeps its raw text up to KEPT_RAW bytes (JobLimits.keptRawBytes).
+    local function keptRaw(raw)
+      if #raw <= KEPT_RAW then return raw end
+      return string.sub(raw, 1, KEPT_RAW)
+    end
+
     -- An entry that never became a valid job: a failed record keeping its raw text.
     local function recordRejected(id, jobType, meta, parent, raw, errorJson)
       local fields = {'state', S.failed, 'raw', raw, 'attempt', 0, 'since', now}
