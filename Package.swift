@@ -111,7 +111,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator"]
+            dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator", "HTTPTransport"]
         ),
     ],
     swiftLanguageModes: [.v6]

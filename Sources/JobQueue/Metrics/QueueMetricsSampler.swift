@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// `connectq_queue_oldest_waiting_seconds`…) and the shared request budgets, from
 /// `Queue.stats()`, every `interval`: read-only round trips, so any number of workers may
 /// sample the same queue (each exports the same values; aggregate with `max`).
-public struct QueueMetricsSampler: Service {
+public struct QueueMetricsSampler: Service, CustomStringConvertible {
     let queue: Queue
     let budgets: [RateBudget]
     let interval: Duration
@@ -19,6 +19,8 @@ public struct QueueMetricsSampler: Service {
         self.interval = interval
         self.logger = logger
     }
+
+    public var description: String { "QueueMetricsSampler(queue: \(queue.keys.queue))" }
 
     public func run() async throws {
         // A graceful stop ends the sampling at once: it has nothing to finish.

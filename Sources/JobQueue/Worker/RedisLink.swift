@@ -14,6 +14,8 @@ final class RedisLink: Sendable {
         var problem: RedisProblem
         var failures = 1
         var loggedAt: ContinuousClock.Instant
+        /// Logged yet: an outage first seen as the client's echo waits for its cause.
+        var announced: Bool
     }
 
     private struct State {
@@ -85,11 +87,17 @@ final class RedisLink: Sendable {
         enum News { case began(ready: Bool), changed, summary(Outage) }
         let news = state.withLock { state -> News? in
             guard var outage = state.outage else {
-                state.outage = Outage(since: now, problem: problem, loggedAt: now)
-                return .began(ready: state.ready)
+                state.outage = Outage(since: now, problem: problem, loggedAt: now, announced: !problem.isEcho)
+                return problem.isEcho ? nil : .began(ready: state.ready)
             }
             outage.failures += 1
             defer { state.outage = outage }
+            if !outage.announced && !problem.isEcho {
+                outage.problem = problem
+                outage.loggedAt = now
+                outage.announced = true
+                return .began(ready: state.ready)
+            }
             if !problem.isEcho && problem != outage.problem {
                 outage.problem = problem
                 outage.loggedAt = now
