@@ -32,7 +32,9 @@ import TestSupport
                         {"type":"link-vrack","id":"ovh-1","args":{"serviceName":"\#(service)","vrack":"pn-10001"},"meta":{"order":"o-1"},"then":[
                           {"type":"create-pop","id":"ovh-1-pop","args":{"type":"l2"}}]}
                         """#)
-                    let terminal = try await queue.waitForTerminal(["ok-1", "bad-1", "ovh-1", "ovh-1-pop"], timeout: .seconds(90))
+                    // Rejected at intake: its error, in a log line, holds control characters, a quote, non-ASCII.
+                    try await queue.push(raw: #"{"type":"noop\u0001\n\"x\u00e9\u2028","id":"weird-1"}"#)
+                    let terminal = try await queue.waitForTerminal(["ok-1", "bad-1", "ovh-1", "ovh-1-pop", "weird-1"], timeout: .seconds(90))
                     #expect(terminal["ok-1"]?.first?.event == "completed")
                     #expect(terminal["bad-1"]?.first?.event == "failed")
                     #expect(terminal["ovh-1"]?.first?.event == "completed" && terminal["ovh-1-pop"]?.first?.event == "completed")
@@ -52,7 +54,7 @@ import TestSupport
                     #expect(scrape.value("connectq_jobs_total", ["queue": "ops", "type": "create-pop", "outcome": "completed"]) == 1)
                     #expect((scrape.value("connectq_job_duration_seconds_count", ["queue": "ops", "type": "noop"]) ?? 0) >= 2)
                     #expect(scrape.type(of: "connectq_job_duration_seconds") == "histogram")
-                    #expect(scrape.value("connectq_queue_jobs", ["queue": "ops", "state": "failed"]) == 1)
+                    #expect(scrape.value("connectq_queue_jobs", ["queue": "ops", "state": "failed"]) == 2)
                     for state in ["inbox", "waiting", "delayed", "active", "waiting-children", "waiting-resource"] {
                         #expect(scrape.value("connectq_queue_jobs", ["queue": "ops", "state": state]) == 0, "\(state)")
                     }
@@ -105,6 +107,8 @@ import TestSupport
                         let meta = line["meta"] as? [String: Any]
                         #expect(meta?["tenant"] as? String == "acme \"quoted\" é" && meta?["n"] as? Int == 3)
                     }
+                    let rejected = try #require(objects.first { $0["job"] as? String == "weird-1" })
+                    #expect((rejected["error"] as? String)?.contains("'noop\u{1}\n\"x\u{e9}\u{2028}'") == true, "\(rejected)")
                     let requestLines = objects.filter { $0["message"] as? String == "OVH request" && $0["job"] as? String == "ovh-1" }
                     #expect(requestLines.contains { ($0["ovhQueryId"] as? String)?.isEmpty == false })
                     #expect(requestLines.allSatisfy { $0["type"] as? String == "link-vrack" && ($0["meta"] as? [String: Any])?["order"] as? String == "o-1" })
