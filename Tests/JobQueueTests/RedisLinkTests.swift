@@ -54,13 +54,15 @@ struct RedisLinkTests {
         await Self.fail(link, .server("WRONGPASS invalid username-password pair or user is disabled."))
         #expect(lines.all.count == 2 && lines.all[1].1.contains("refuses the credentials of the Redis URL: WRONGPASS"))
         await Self.succeed(link)
-        #expect(lines.all.count == 3 && lines.all[2].1.hasPrefix("connected to Redis at 127.0.0.1:6390 again after"))
+        #expect(lines.all.count == 3 && lines.all[2].1.hasPrefix("connected to Redis at 127.0.0.1:6390 after"))
         #expect(lines.all[2].1.hasSuffix("(101 failed tries)"))
         link.markReady()
         #expect(link.health.isHealthy)
         await Self.fail(link, Self.refused)
         #expect(lines.all.count == 4 && lines.all[3].1.hasPrefix("lost Redis: cannot reach Redis at 127.0.0.1:6390: connection refused"))
         #expect(!link.health.isHealthy)
+        await Self.succeed(link)
+        #expect(lines.all.count == 5 && lines.all[4].1.hasPrefix("connected to Redis at 127.0.0.1:6390 again after"))
         #expect(!lines.all.contains { $0.1.contains("secret-password") })
     }
 

@@ -72,13 +72,13 @@ final class RedisLink: Sendable {
 
     private func succeeded() {
         let now = ContinuousClock.now
-        let ended = state.withLock { state -> Outage? in
+        let (ended, ready) = state.withLock { state -> (Outage?, Bool) in
             state.lastSuccess = now
             defer { state.outage = nil }
-            return state.outage
+            return (state.outage, state.ready)
         }
         if let ended {
-            logger.notice("connected to Redis at \(location) again after \(Self.roughly(now - ended.since)) (\(ended.failures) failed tries)")
+            logger.notice("connected to Redis at \(location)\(ready ? " again" : "") after \(Self.roughly(now - ended.since)) (\(ended.failures) failed tries)")
         }
     }
 
