@@ -10,6 +10,15 @@ struct ConnectQ: AsyncParsableCommand {
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self])
 
+    /// `worker --config FILE` becomes the file's settings before the command line's.
+    static func main() async {
+        do {
+            await main(try WorkerConfigFile.expand(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {
     static let current = "0.2.0 (wire contract version 2)"
