@@ -142,9 +142,9 @@ import TestSupport
         try await withRedisServer { server in
             try await withQueue(server) { queue in
                 try await push(queue, [#"{"type":"noop","args":{"sleepMs":300},"id":"first","idempotencyKey":"k1"}"#,
-                                       #"{"type":"noop","args":{},"id":"second","idempotencyKey":"k1"}"#])
+                                       #"{"type":"noop","args":{"sleepMs":300},"id":"second","idempotencyKey":"k1"}"#])
                 try await withWorker(queue) { try await queue.waitForTerminal(["first", "second"]) }
-                try await push(queue, [#"{"type":"noop","args":{},"id":"third","idempotencyKey":"k1"}"#])
+                try await push(queue, [#"{"type":"noop","args":{"sleepMs":300},"id":"third","idempotencyKey":"k1"}"#])
                 let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["third"]) }
                 for id in ["second", "third"] {
                     let event = try #require(terminal[id]?.first)
@@ -162,7 +162,7 @@ import TestSupport
         try await withRedisServer { server in
             try await withQueue(server) { queue in
                 try await push(queue, [#"{"type":"noop","args":{"sleepMs":200,"failPermanently":true},"id":"f1","idempotencyKey":"k"}"#,
-                                       #"{"type":"noop","args":{},"id":"f2","idempotencyKey":"k"}"#])
+                                       #"{"type":"noop","args":{"sleepMs":200,"failPermanently":true},"id":"f2","idempotencyKey":"k"}"#])
                 let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["f1", "f2"]) }
                 #expect(terminal["f2"]?.first?.error?.code == .duplicateFailed)
                 try await push(queue, [#"{"type":"noop","args":{},"id":"f3","idempotencyKey":"k"}"#])

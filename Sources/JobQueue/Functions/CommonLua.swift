@@ -273,12 +273,12 @@ extension QueueLibrary {
     end
 
     -- Job records as JobRecord.swift writes them: RECORD arguments each.
-    local RECORD = 13
+    local RECORD = 14
     local function readRecord(args, at)
       return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
         maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
         idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10], priority = tonumber(args[at + 11]),
-        unvalidated = args[at + 12]}
+        unvalidated = args[at + 12], idemContent = args[at + 13]}
     end
 
     -- Inserts a job and its children (records in pre-order). Returns nil, or the id already
@@ -297,12 +297,16 @@ extension QueueLibrary {
         if r.priority ~= 5 then fields[#fields + 1] = 'priority'; fields[#fields + 1] = r.priority end
         if r.unvalidated == '1' then fields[#fields + 1] = 'unvalidated'; fields[#fields + 1] = 1 end
         if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
-        local first = nil
+        local first, conflict = nil, nil
         if r.idemKey ~= '' then
           first = redis.call('HGET', K.idempotency, r.idemKey)
+          local print = redis.sha1hex(r.idemContent)
           if first then
-            local holder = redis.call('HMGET', jobKey(first), 'state', 'since')
-            if holder[1] == S.failed then
+            local holder = redis.call('HMGET', jobKey(first), 'state', 'since', 'idemPrint')
+            if holder[3] and holder[3] ~= print and holder[1] ~= S.failed then
+              conflict = first
+              first = false
+            elseif holder[1] == S.failed then
               first = false
             elseif holder[1] == S.completed and tonumber(holder[2]) < now - keepCompletedMs then
               -- Past the retention: forgotten now rather than at the next sweep.
@@ -311,13 +315,23 @@ extension QueueLibrary {
               first = false
             end
           end
-          if not first then
+          if not first and not conflict then
             redis.call('HSET', K.idempotency, r.idemKey, r.id)
             fields[#fields + 1] = 'idemKey'; fields[#fields + 1] = r.idemKey
+            fields[#fields + 1] = 'idemPrint'; fields[#fields + 1] = print
           end
         end
         fields[#fields + 1] = 'state'
-        if first then
+        if conflict then
+          -- The key stands for other work: this job fails, children included, and the
+          -- first job is untouched.
+          fields[#fields + 1] = S.accepted
+          redis.call('HSET', jobKey(r.id), unpack(fields))
+          emit(E.accepted, job)
+          failJob(job, cjson.encode({code = 'idempotency_conflict', field = 'idempotencyKey', retryable = false,
+            message = 'idempotencyKey: already used by job ' .. conflict .. ' for another type or other args'}))
+          i = i + r.subtree
+        elseif first then
           -- A duplicate runs nothing, children included: it mirrors the first job's outcome.
           fields[#fields + 1] = S.waiting
           fields[#fields + 1] = 'duplicateOf'; fields[#fields + 1] = first
