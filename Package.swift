@@ -66,10 +66,16 @@ let package = Package(
             name: "ConnectJobs",
             dependencies: ["JobQueue", "RedisClient", "OVHClient", "OVHModels"]
         ),
+        .target(
+            name: "Dashboard",
+            dependencies: ["JobQueue", "RedisClient", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "connectq",
             dependencies: [
                 "ConnectJobs",
+                "Dashboard",
                 "OVHClient",
                 "JobQueue",
                 "RedisClient",
@@ -105,6 +111,11 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator"]
+        ),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ],
     swiftLanguageModes: [.v6]
