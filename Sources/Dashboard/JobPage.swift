@@ -42,7 +42,7 @@ struct JobPage {
                                  "<dt>Retryable</dt><dd>\(error.retryable ? "yes" : "no")</dd>"]
             if let field = error.field { lines.append("<dt>Field</dt><dd class=\"mono\">\(field)</dd>") }
             if !error.details.isEmpty { lines.append("<dt>Details</dt><dd>\(JSONView.block(.object(error.details)))</dd>") }
-            sections.append("<h2>\(finished ? "Error" : "Last error")</h2><div class=\"card\"><dl class=\"facts\">\(lines)</dl></div>")
+            sections.append("<h2>\(state == .failed ? "Error" : "Error of an earlier attempt")</h2><div class=\"card\"><dl class=\"facts\">\(lines)</dl></div>")
         }
         if let result = job.result { sections.append("<h2>Result</h2>\(JSONView.block(result))") }
         if let checkpoint = job.checkpoint { sections.append("<h2>Checkpoint</h2><p class=\"muted\">What the last attempt saved for the next one.</p>\(JSONView.block(checkpoint))") }

@@ -56,7 +56,7 @@ enum Layout {
         a{color:var(--link)}table{border-collapse:collapse;background:#fff;border:1px solid var(--line);width:100%}
         th,td{text-align:left;padding:.35em .6em;border-bottom:1px solid var(--line);vertical-align:top}
         th{background:#eef1f4;font-weight:600;white-space:nowrap}td.num{text-align:right;font-variant-numeric:tabular-nums}
-        .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8em 1em;margin-bottom:1em}
+        .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.8em 1em;margin-bottom:1em}.card>h2:first-child{margin-top:0}
         .counts{display:flex;flex-wrap:wrap;gap:.5em;margin:.5em 0}
         .count{display:block;min-width:7.5em;padding:.4em .7em;border:1px solid var(--line);border-radius:5px;text-decoration:none;color:var(--fg);background:#fafbfc}
         .count b{display:block;font-size:18px;font-variant-numeric:tabular-nums}.count.failed b{color:var(--bad)}.count.completed b{color:var(--ok)}
