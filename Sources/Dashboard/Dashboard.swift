@@ -9,6 +9,7 @@ public struct Dashboard: Sendable {
     public let options: DashboardOptions
     let redis: RedisClient
     let csrf = CSRFProtection()
+    let queueNames = QueueNameCache()
 
     /// Throws when the options would expose an unauthenticated dashboard beyond loopback.
     public init(redis: RedisClient, options: DashboardOptions) throws(DashboardError) {
@@ -29,7 +30,7 @@ public struct Dashboard: Sendable {
         if let password = options.password { router.add(middleware: BasicAuth(password: password)) }
         router.add(middleware: SessionMiddleware(csrf: csrf))
 
-        let home = HomePage(redis: redis, defaultQueue: options.defaultQueue)
+        let home = HomePage(redis: redis, defaultQueue: options.defaultQueue, queueNames: queueNames)
         let actions = Actions(csrf: csrf)
         router.get("/") { _, context in try await home.render(context) }
         router.get("/dashboard.js") { _, _ in Script.response() }

@@ -6,9 +6,10 @@ import RedisClient
 struct HomePage {
     let redis: RedisClient
     let defaultQueue: String
+    let queueNames: QueueNameCache
 
     func render(_ context: DashboardContext) async throws -> Response {
-        let names = Set(try await Queue.queueNames(on: redis)).union([defaultQueue]).sorted()
+        let names = Set(try await queueNames.names(on: redis)).union([defaultQueue]).sorted()
         var sections: [HTML] = []
         for name in names {
             sections.append(try await section(Queue(redis: redis, name: name), context: context))

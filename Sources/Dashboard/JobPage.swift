@@ -49,10 +49,13 @@ struct JobPage {
         sections.append(try await family(job))
         if let document = job.document { sections.append("<h2>Document</h2>\(JSONView.block(document))") }
         if let raw = job.raw { sections.append("<h2>Text as pushed (\(raw.utf8.count) bytes)</h2><pre class=\"json\">\(String(raw.prefix(20_000)))</pre>") }
-        sections.append(eventsTable(events))
+        sections.append(eventsTable(events, live: !finished))
 
+        // A finished job changes no more (unless an operator acts, which reloads the page):
+        // its page stops refreshing, and so stops scanning the events stream.
+        let live: HTML = finished ? .empty : " data-live"
         let body: HTML = """
-            <div id="job-summary" data-live><div class="card"><dl class="facts">\(factList)</dl></div>\(actions)</div>
+            <div id="job-summary"\(live)><div class="card"><dl class="facts">\(factList)</dl></div>\(actions)</div>
             \(sections)
             """
         return Layout.page("Job \(job.id)", context: context, queue: name, body: body)
@@ -80,7 +83,7 @@ struct JobPage {
         return HTML(raw: html.map(\.text).joined())
     }
 
-    private func eventsTable(_ events: [QueueEvent]) -> HTML {
+    private func eventsTable(_ events: [QueueEvent], live: Bool) -> HTML {
         guard !events.isEmpty else { return "<h2>Events</h2><p class=\"muted\">No event of this job is left in the stream (it is trimmed to its maximum length).</p>" }
         let shown: Set<String> = ["id", "event", "attempt", "type"]
         let rows = events.map { event -> HTML in
@@ -93,7 +96,7 @@ struct JobPage {
                 """
         }
         return """
-            <h2>Events</h2><div id="job-events" data-live><table><thead><tr><th>Time (UTC)</th><th>Event</th><th>Attempt</th><th>Details</th></tr></thead>
+            <h2>Events</h2><div id="job-events"\(HTML(raw: live ? " data-live" : ""))><table><thead><tr><th>Time (UTC)</th><th>Event</th><th>Attempt</th><th>Details</th></tr></thead>
             <tbody>\(rows)</tbody></table></div>
             """
     }

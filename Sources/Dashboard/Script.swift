@@ -20,7 +20,7 @@ enum Script {
           document.querySelectorAll("input[data-select-all]").forEach(function (box) { box.hidden = false; });
           if (!document.querySelector("[data-live]")) return;
           function refresh() {
-            if (document.hidden) return;
+            if (document.hidden || !document.querySelector("[data-live]")) return;
             fetch(window.location.href, { credentials: "same-origin", cache: "no-store" })
               .then(function (answer) { return answer.ok ? answer.text() : null; })
               .then(function (text) {

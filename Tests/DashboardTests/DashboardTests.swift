@@ -145,6 +145,22 @@ import TestSupport
         }
     }
 
+    @Test func redisDownIsAPageSayingSo() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                let dashboard = try Dashboard(redis: queue.redis, options: DashboardOptions(port: 0, defaultQueue: "test"))
+                try await dashboard.application().test(.router) { client in
+                    var browser = Browser(client: client)
+                    #expect(try await browser.get("/").status == .ok)
+                    server.stop()
+                    let down = try await browser.get("/queues/test/jobs")
+                    #expect(down.status == .serviceUnavailable)
+                    #expect(down.body.contains("Redis did not answer"))
+                }
+            }
+        }
+    }
+
     @Test func theCommandRefusesANonLoopbackHostWithoutAPassword() async throws {
         let output = try await runConnectq(["dashboard", "--host", "0.0.0.0", "--port", "0"])
         #expect(output.status != 0)
