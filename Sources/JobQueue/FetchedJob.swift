@@ -3,7 +3,7 @@ import RedisClient
 /// A job leased to this worker by `fetch`.
 struct FetchedJob: Sendable {
     /// Values per job in `fetch`'s reply.
-    static let replyFields = 9
+    static let replyFields = 10
 
     let id: String
     /// Fences every later change: only the current lease holder may settle the job.
@@ -19,6 +19,9 @@ struct FetchedJob: Sendable {
     let childIDs: [String]
     /// What an earlier attempt saved with `JobContext.saveCheckpoint`.
     let checkpoint: [UInt8]?
+    /// Taken in by a worker that did not know its type: its args were not checked and its
+    /// resources not named; the first worker that knows the type does both before running it.
+    let unvalidated: Bool
 
     init?(_ fields: ArraySlice<RedisValue>) {
         let values = Array(fields)
@@ -34,6 +37,7 @@ struct FetchedJob: Sendable {
         childIDs = (values[7].string ?? "").split(separator: " ").map(String.init)
         let checkpoint = values[8].bytes ?? []
         self.checkpoint = checkpoint.isEmpty ? nil : checkpoint
+        unvalidated = values[9].string == "1"
     }
 }
 
@@ -52,7 +56,7 @@ struct Settlement: Sendable {
     let outcome: Outcome
 }
 
-/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): twelve arguments.
+/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): thirteen arguments.
 struct JobRecord: Sendable {
     var id: String
     var type: String
@@ -67,10 +71,12 @@ struct JobRecord: Sendable {
     /// What the job changes, one job at a time per key (`JobExecutor.resourceKeys`).
     var resources: [String]
     var priority: Int
+    /// Its type is unknown to the worker that made the record (see FetchedJob.unvalidated).
+    var unvalidated: Bool
 
     var arguments: [String] {
         [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree),
-         resources.joined(separator: " "), String(priority)]
+         resources.joined(separator: " "), String(priority), unvalidated ? "1" : ""]
     }
 
     /// A document and its children, parents before children, ids assigned; `registry`
@@ -86,7 +92,7 @@ struct JobRecord: Sendable {
             children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
             subtree: 1 + childTrees.reduce(0) { $0 + $1.count },
             resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [],
-            priority: document.priority)
+            priority: document.priority, unvalidated: document.resourceKeys == nil && registry?.knows(document.type) != true)
         return [root] + childTrees.flatMap { $0 }
     }
 

@@ -21,6 +21,8 @@ public struct JobDocument: Sendable, Hashable {
     /// Version 2: among jobs ready to run, lower runs first; first in, first out within one.
     public var priority = JobDocument.defaultPriority
     public static let defaultPriority = 5
+    /// How far ahead `runAt` may be, from the clock of the machine that checks it.
+    public static let latestRunAt: TimeInterval = 366 * 86_400
     public static let priorityRange = 0...9
 
     public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout", "priority"]
@@ -39,8 +41,19 @@ public struct JobDocument: Sendable, Hashable {
         self.children = children
     }
 
+    /// Job type names: what a registry could know, whether this one does or not.
+    public static func isTypeName(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard (1...64).contains(bytes.count) else { return false }
+        let isAlnum = { (b: UInt8) in (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) }
+        return isAlnum(bytes[0]) && bytes.allSatisfy { isAlnum($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "-") }
+    }
+
     /// Parses raw text from the inbox or a file. `registry` nil skips the per-type checks.
     public static func parse(_ raw: [UInt8], registry: JobRegistry?) throws(JobError) -> JobDocument {
+        guard raw.count <= JobLimits.documentBytes else {
+            throw JobError(code: .tooLarge, message: "the document is \(raw.count) bytes; the limit is \(JobLimits.documentBytes)", retryable: false)
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(raw)
@@ -63,6 +76,9 @@ public struct JobDocument: Sendable, Hashable {
         }
         guard let typeValue = object["type"] else { throw .invalid(field("type"), "is required") }
         guard let type = typeValue.stringValue, !type.isEmpty else { throw .invalid(field("type"), "must be a non-empty string, got \(typeValue.kindName)") }
+        guard Self.isTypeName(type) else {
+            throw .invalid(field("type"), "must be 1 to 64 ASCII letters, digits, '.', '_', ':' or '-', starting with a letter or digit")
+        }
         self.type = type
         if let registry, !registry.knows(type) {
             throw JobError(code: .unknownType, message: "\(field("type")): unknown job type '\(type)' (known: \(registry.types.joined(separator: ", ")))",
@@ -102,8 +118,14 @@ public struct JobDocument: Sendable, Hashable {
             self.maxAttempts = Int(attempts)
         }
         if let runAtValue = object["runAt"] {
-            guard let text = runAtValue.stringValue, let date = RFC3339.date(from: text) else {
-                throw .invalid(field("runAt"), "must be an RFC 3339 time such as 2026-11-24T03:00:00Z")
+            guard let text = runAtValue.stringValue else {
+                throw .invalid(field("runAt"), "must be a string, an RFC 3339 time such as 2026-11-24T03:00:00Z")
+            }
+            let date: Date
+            do { date = try RFC3339.parse(text) } catch { throw .invalid(field("runAt"), "\(error)") }
+            // A time years ahead is a typo far more often than a plan: refused, not parked.
+            guard date.timeIntervalSinceNow <= Self.latestRunAt else {
+                throw .invalid(field("runAt"), "must be at most \(Int(Self.latestRunAt / 86_400)) days ahead")
             }
             self.runAt = date
         }
@@ -121,16 +143,30 @@ public struct JobDocument: Sendable, Hashable {
         }
         if let metaValue = object["meta"] {
             guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
+            let size = metaValue.jsonBytes.count
+            guard size <= JobLimits.metaBytes else {
+                throw .invalid(field("meta"), "must be at most \(JobLimits.metaBytes) bytes as JSON (it is copied into every event), got \(size)")
+            }
             self.meta = metaValue
         }
         self.then = try Self.documents(object["then"], name: "then", path: path, registry: registry, mode: .followUp)
         self.children = try Self.documents(object["children"], name: "children", path: path, registry: registry, mode: .complete)
-        if path.isEmpty { try checkUniqueIDs() }
+        if path.isEmpty {
+            var jobs = 0
+            walk(path: "") { _, _ in jobs += 1 }
+            guard jobs <= JobLimits.jobsPerDocument else {
+                throw JobError(code: .tooLarge, message: "the document holds \(jobs) jobs with its then and children; the limit is \(JobLimits.jobsPerDocument)",
+                               retryable: false)
+            }
+            try checkUniqueIDs()
+        }
     }
 
     private static func documents(_ value: JSONValue?, name: String, path: String, registry: JobRegistry?, mode: ValidationMode) throws(JobError) -> [JobDocument] {
         guard let value else { return [] }
         guard let items = value.arrayValue else { throw .invalid(path + name, "must be an array of jobs, got \(value.kindName)") }
+        let limit = name == "then" ? JobLimits.thenPerJob : JobLimits.childrenPerJob
+        guard items.count <= limit else { throw .invalid(path + name, "must hold at most \(limit) jobs, got \(items.count)") }
         var documents: [JobDocument] = []
         for (index, item) in items.enumerated() {
             documents.append(try JobDocument(item, path: "\(path)\(name)[\(index)].", registry: registry, mode: mode))
@@ -146,6 +182,13 @@ public struct JobDocument: Sendable, Hashable {
             if !seen.insert(id).inserted { duplicate = (path + "id", id) }
         }
         if let (field, id) = duplicate { throw .invalid(field, "id '\(id)' is used twice in this document") }
+    }
+
+    /// The ids given in this document, its children and follow-ups, at every depth.
+    public var givenIDs: [String] {
+        var ids: [String] = []
+        walk(path: "") { document, _ in if let id = document.id { ids.append(id) } }
+        return ids
     }
 
     private func walk(path: String, _ visit: (JobDocument, String) -> Void) {
@@ -193,21 +236,5 @@ public enum JobID {
 
     public static func generate() -> String {
         UUID().uuidString.lowercased()
-    }
-}
-
-enum RFC3339 {
-    static func date(from text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.date(from: text)
-    }
-
-    static func string(from date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
     }
 }

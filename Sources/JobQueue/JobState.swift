@@ -30,7 +30,8 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case retrying
     /// Version 2: the job waits without holding a worker slot, `reason` says for what:
     /// `resource` (another job holds `resource`), `task` (its attempt waits on work it
-    /// started, and resumes after `delayMs`), `rate-limit` (the API asked to slow down).
+    /// started, and resumes after `delayMs`), `rate-limit` (the API asked to slow down),
+    /// `worker-stopped` (a graceful stop handed it back).
     case waiting
     case completed
     case failed

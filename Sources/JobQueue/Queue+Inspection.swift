@@ -9,6 +9,10 @@ extension Queue {
         /// `connectq pause`: no attempt starts.
         public var paused = false
 
+        /// A queue nothing has used.
+        public static let empty = Stats(inbox: 0, waiting: 0, delayed: 0, active: 0, waitingChildren: 0, waitingResource: 0,
+                                        completed: 0, failed: 0, workers: 0, oldestWaitingAgeMs: nil)
+
         /// Nothing left to take in, start or finish.
         public var isIdle: Bool { inbox + waiting + delayed + active + waitingChildren + waitingResource == 0 }
     }

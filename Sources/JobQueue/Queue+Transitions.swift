@@ -128,6 +128,12 @@ extension Queue {
         Int(try await run(.recoverDeadWorkers, [limit]).integer ?? 0)
     }
 
+    /// Takes the resources a late check named for a leased job; false when it now waits for
+    /// one (or the lease was lost): the attempt does not run.
+    func claimResources(id: String, token: String, resources: [String]) async throws(RedisError) -> Bool {
+        try await run(.claimResources, [id, token, resources.joined(separator: " ")]).integer == 1
+    }
+
     func unregister(worker: String) async throws(RedisError) {
         _ = try await run(.unregisterWorker, [worker])
     }
@@ -148,9 +154,18 @@ enum IntakeDecision {
     }
 
     /// Parses and validates one raw entry; never throws: a bad entry becomes a rejection.
+    /// A type this worker does not know (a newer worker's, during a rolling deploy) is not
+    /// an error here: the document's own fields are checked, and its args are checked by
+    /// the first worker that knows the type (see `FetchedJob.unvalidated`).
     static func decide(_ raw: [UInt8], registry: JobRegistry) -> IntakeDecision {
         do {
-            return .jobs(JobRecord.tree(for: try JobDocument.parse(raw, registry: registry), parent: nil, registry: registry))
+            let document: JobDocument
+            do {
+                document = try JobDocument.parse(raw, registry: registry)
+            } catch where error.code == .unknownType {
+                document = try JobDocument.parse(raw, registry: nil)
+            }
+            return .jobs(JobRecord.tree(for: document, parent: nil, registry: registry))
         } catch {
             // Keep what can be read of a bad document so its failed record is findable.
             let value = try? JSONValue.parse(raw)

@@ -19,6 +19,9 @@ public struct WorkerOptions: Sendable {
     public var idleWait: Duration = .seconds(1)
     /// How often a job that duplicates a still-running one checks for its outcome.
     public var duplicateRecheck: Duration = .milliseconds(500)
+    /// How often a job of a type this worker cannot run is looked at again (by any worker):
+    /// during a rolling deploy it waits for one that can, instead of failing.
+    public var unknownTypeRecheck: Duration = .seconds(30)
     /// Unique per process; shows in events (`worker`) and in the heartbeat set.
     public var workerID = "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier):\(UInt16.random(in: 0...UInt16.max))"
 

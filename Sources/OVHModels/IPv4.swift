@@ -10,7 +10,8 @@ public struct IPv4Address: Sendable, Hashable, Comparable, CustomStringConvertib
         guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
         for part in parts {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), let byte = UInt8(part),
+            // ASCII digits only: `UInt8` alone would take a sign (`+1`).
+            guard (1...3).contains(part.utf8.count), part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let byte = UInt8(part),
                   part == "0" || !part.hasPrefix("0") else { return nil }
             value = value << 8 | UInt32(byte)
         }
@@ -32,7 +33,7 @@ public struct IPv4Block: Sendable, Hashable, CustomStringConvertible {
     /// Accepts only a network address: no host bits set (`192.0.2.1/30` is refused).
     public init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/", omittingEmptySubsequences: false)
-        guard parts.count == 2, let address = IPv4Address(parts[0]), parts[1].allSatisfy(\.isASCII),
+        guard parts.count == 2, let address = IPv4Address(parts[0]), parts[1].utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
               let length = Int(parts[1]), (0...32).contains(length), parts[1] == String(length) else { return nil }
         let block = IPv4Block(network: address, prefixLength: length)
         guard block.mask & address.value == address.value else { return nil }

@@ -8,7 +8,8 @@ struct ConnectQ: AsyncParsableCommand {
         version: ConnectQVersion.current,
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
-                      PauseCommand.self, ResumeCommand.self, DashboardCommand.self])
+                      PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
+                      DashboardCommand.self])
 
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {

@@ -16,18 +16,23 @@ struct EnqueueCommand: AsyncParsableCommand {
     func run() async throws {
         let registry = JobTypes.validating
         var documents: [JobDocument] = []
-        var problems: [String] = []
+        var problems: [String] = [], unreadable: [String] = []
+        // Two jobs with one id in one run would push one and fail the other: refused first.
+        var firstUse: [String: String] = [:]
         for file in files {
             let bytes: [UInt8]
             do {
                 bytes = file == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile())
                                     : Array(try Data(contentsOf: URL(fileURLWithPath: file)))
             } catch {
-                problems.append("\(file): cannot read: \(error.localizedDescription)")
+                unreadable.append("\(file): cannot read it: \(Self.reason(error))")
                 continue
             }
-            guard let value = try? JSONValue.parse(bytes) else {
-                problems.append("\(file): not valid JSON")
+            let value: JSONValue
+            do {
+                value = try JSONValue.parse(bytes)
+            } catch {
+                problems.append("\(file): not valid JSON: \(error)")
                 continue
             }
             let items = value.arrayValue ?? [value]
@@ -35,13 +40,35 @@ struct EnqueueCommand: AsyncParsableCommand {
                 let source = file == "-" ? "stdin" : file
                 let label = value.arrayValue == nil ? source : "\(source) job \(index + 1)"
                 let named = item["id"]?.stringValue.map { " (id \($0))" } ?? ""
+                let size = item.jsonBytes.count
+                guard size <= JobLimits.documentBytes else {
+                    problems.append("\(label)\(named): the job is \(size) bytes as JSON; the limit is \(JobLimits.documentBytes) [too_large]")
+                    continue
+                }
                 do {
-                    documents.append(try JobDocument(item, path: "", registry: registry, mode: .complete))
+                    let document = try JobDocument(item, path: "", registry: registry, mode: .complete)
+                    for id in document.givenIDs {
+                        if let first = firstUse[id] {
+                            problems.append("\(label)\(named): id: '\(id)' is already used by \(first) in this run [duplicate_id]")
+                        } else {
+                            firstUse[id] = label
+                        }
+                    }
+                    documents.append(document)
                 } catch {
                     // The message starts with the field it is about (`args.subnet: must be …`).
                     problems.append("\(label)\(named): \(error.message) [\(error.code)]")
                 }
             }
+        }
+        // A file that cannot be read is not an invalid job: exit 1, as for any I/O error.
+        guard unreadable.isEmpty else {
+            (unreadable + problems).forEach(printError)
+            printError("nothing was pushed: \(unreadable.count) file(s) could not be read")
+            throw ExitCode(1)
+        }
+        if documents.count > JobLimits.jobsPerEnqueue {
+            problems.append("\(documents.count) jobs in one run; the limit is \(JobLimits.jobsPerEnqueue): split them [too_large]")
         }
         guard problems.isEmpty else {
             problems.forEach(printError)
@@ -58,5 +85,19 @@ struct EnqueueCommand: AsyncParsableCommand {
             printError("\(error); nothing was pushed")
             throw ExitCode(2)
         }
+    }
+
+    private static func reason(_ error: any Error) -> String {
+        if let path = (error as NSError).userInfo[NSFilePathErrorKey] as? String {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue { return "it is a directory" }
+        }
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain,
+           let code = POSIXErrorCode(rawValue: Int32(underlying.code)) {
+            return String(cString: strerror(code.rawValue))
+        }
+        if nsError.domain == NSCocoaErrorDomain && nsError.code == NSFileReadNoSuchFileError { return "no such file" }
+        return nsError.localizedDescription
     }
 }

@@ -4,17 +4,26 @@ import JobQueue
 /// An event as one line for people: time, event, job, type, attempt, duration, outcome.
 enum EventLine {
     static func text(_ event: QueueEvent) -> String {
-        let ms = Double(event.streamID.split(separator: "-").first.flatMap { Int64($0) } ?? 0) / 1000
-        let time = Date(timeIntervalSince1970: ms).formatted(.dateTime.hour(.twoDigits(amPM: .omitted)).minute().second().secondFraction(.fractional(3)))
-        var parts = [time, pad(event.event, 9), pad(event.jobID, 24), pad(event.fields["type"] ?? "", 14), "attempt \(event.fields["attempt"] ?? "0")"]
-        if let meta = event.fields["meta"] { parts.append(meta) }
-        if let parent = event.fields["parent"] { parts.append("parent \(parent)") }
-        if let duration = event.fields["durationMs"] { parts.append("\(duration) ms") }
-        if let delay = event.fields["delayMs"] { parts.append("retry in \(delay) ms") }
-        if let duplicateOf = event.fields["duplicateOf"] { parts.append("duplicate of \(duplicateOf)") }
-        if let result = event.fields["result"] { parts.append("result \(result.prefix(120))") }
+        let f = event.fields
+        var parts = [TimeText.date(streamID: event.streamID), pad(event.event, 9)]
+        guard !event.jobID.isEmpty else { return parts.joined(separator: "  ") }
+        parts += [pad(event.jobID, 24), pad(f["type"] ?? "", 14), "attempt \(f["attempt"] ?? "0")"]
+        if let meta = f["meta"] { parts.append(meta) }
+        if let parent = f["parent"] { parts.append("parent \(parent)") }
+        if let reason = f["reason"] { parts.append("(\(reason)\(f["resource"].map { " \($0) held by \(f["holder"] ?? "?")" } ?? ""))") }
+        if let duration = milliseconds(f["durationMs"]) { parts.append("took \(duration)") }
+        if let delay = milliseconds(f["delayMs"]) { parts.append(event.event == "retrying" ? "retry in \(delay)" : "for \(delay)") }
+        if let duplicateOf = f["duplicateOf"] { parts.append("duplicate of \(duplicateOf)") }
+        if let result = f["result"] { parts.append("result \(result.prefix(120))") }
         if let error = event.error { parts.append("\(error.code): \(error.message.prefix(160))") }
         return parts.joined(separator: "  ")
+    }
+
+    /// `850ms`, `1.5s`, `3m12s`: stream fields hold numbers as text.
+    private static func milliseconds(_ text: String?) -> String? {
+        guard let text, let ms = Int64(text) else { return nil }
+        if ms >= 1000 && ms < 60_000 { return String(format: "%.1fs", Double(ms) / 1000) }
+        return TimeText.age(ms: ms)
     }
 
     private static func pad(_ text: String, _ width: Int) -> String {

@@ -28,10 +28,7 @@ struct JobCommand: AsyncParsableCommand {
         print(JobView.text(job))
         print("events:")
         for event in events {
-            var line = "  \(event.streamID)  \(event.event)  attempt \(event.fields["attempt"] ?? "0")"
-            if let delay = event.fields["delayMs"] { line += "  retry in \(delay) ms" }
-            if let error = event.error { line += "  \(error)" }
-            print(line)
+            print("  " + EventLine.text(event))
         }
     }
 }
@@ -50,14 +47,18 @@ enum JobView {
         object["parent"] = job.parent.map(JSONValue.string)
         object["duplicateOf"] = job.duplicateOf.map(JSONValue.string)
         object["worker"] = job.worker.map(JSONValue.string)
-        object["since"] = job.sinceMs.map { .string(Date(timeIntervalSince1970: Double($0) / 1000).formatted(.iso8601)) }
+        object["since"] = job.sinceMs.map { .string(TimeText.iso(ms: $0)) }
         return object
     }
 
     static func text(_ job: Queue.JobInfo) -> String {
         var lines = ["job \(job.id)", "  state:    \(job.state)", "  type:     \(job.type ?? "-")",
                      "  attempts: \(job.attempts) of \(job.maxAttempts.map(String.init) ?? "-")\(job.stalls > 0 ? " (stalled \(job.stalls)×)" : "")"]
+        if let since = job.sinceMs { lines.append("  since:    \(TimeText.date(ms: since))") }
+        if let worker = job.worker, job.state == "active" { lines.append("  worker:   \(worker)") }
         if let parent = job.parent { lines.append("  parent:   \(parent)") }
+        if !job.children.isEmpty { lines.append("  children: \(job.children.joined(separator: " "))") }
+        if let checkpoint = job.checkpoint { lines.append("  checkpoint: \(checkpoint.jsonText)") }
         if let duplicateOf = job.duplicateOf { lines.append("  duplicate of: \(duplicateOf)") }
         if let error = job.lastError { lines.append("  last error: \(error)\(error.field.map { " (field \($0))" } ?? "")") }
         if let result = job.result { lines.append("  result:   \(result.jsonText)") }

@@ -15,6 +15,11 @@ struct StatsCommand: AsyncParsableCommand {
         let queue = try queueOptions.openQueue(clientName: "connectq-stats")
         defer { queue.redis.close() }
         var stats = try await queue.stats()
+        if waitIdle == nil, stats == Queue.Stats.empty, !(try await Queue.queueNames(on: queue.redis).contains(queue.keys.queue)) {
+            let known = try await Queue.queueNames(on: queue.redis)
+            printError("queue \(queue.keys.queue): nothing on this Redis has used it (known queues: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw ExitCode(1)
+        }
         if let waitIdle {
             let deadline = ContinuousClock.now + waitIdle.duration
             while !stats.isIdle && ContinuousClock.now < deadline {
@@ -39,7 +44,7 @@ struct StatsCommand: AsyncParsableCommand {
           completed (kept): \(stats.completed)
           failed:           \(stats.failed)
           live workers:     \(stats.workers)
-          oldest waiting:   \(stats.oldestWaitingAgeMs.map { "\($0) ms" } ?? "none waiting")
+          oldest waiting:   \(stats.oldestWaitingAgeMs.map { TimeText.age(ms: $0) } ?? "none waiting")
         """)
     }
 }

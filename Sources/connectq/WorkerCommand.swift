@@ -1,8 +1,11 @@
 import ArgumentParser
 import ConnectJobs
+import Foundation
 import JobQueue
 import OVHClient
 import Logging
+import Metrics
+import Prometheus
 import RedisClient
 import ServiceLifecycle
 
@@ -53,6 +56,15 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
+    @Option(help: "text (for people) or json (one object per line, for log shippers), on standard error.")
+    var logFormat: String = "text"
+
+    @Option(help: "Serve GET /metrics (Prometheus) and GET /health on this port (see docs/metrics.md); none by default.")
+    var metricsPort: Int?
+
+    @Option(help: "Address the metrics and health server listens on.")
+    var metricsHost: String = "127.0.0.1"
+
     func validate() throws {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency: must be from 1 to 10000") }
         guard lease.duration >= .milliseconds(300) else { throw ValidationError("--lease: must be at least 300ms") }
@@ -61,16 +73,23 @@ struct WorkerCommand: AsyncParsableCommand {
         guard eventsMaxLength >= 1 else { throw ValidationError("--events-max-length: must be at least 1") }
         guard RateLimit(ovhRateLimit) != nil else { throw ValidationError("--ovh-rate-limit: must be N/s or N/min with N > 0, such as 10/s or 60/min") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical") }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format: must be text or json") }
+        if let metricsPort, !(1...65535).contains(metricsPort) { throw ValidationError("--metrics-port: must be from 1 to 65535") }
+        guard !metricsHost.isEmpty else { throw ValidationError("--metrics-host: must be an address such as 127.0.0.1 or 0.0.0.0") }
     }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+        let json = logFormat == "json"
+        // The provider adds the running attempt's job, type, attempt and meta to every line.
+        LoggingSystem.bootstrap({ label, provider in
+            if json { return JSONLogHandler(label: label, level: level, metadataProvider: provider) }
+            var handler = StreamLogHandler.standardError(label: label, metadataProvider: provider)
             handler.logLevel = level
             return handler
-        }
+        }, metadataProvider: AttemptMetadata.provider)
         let logger = Logger(label: "connectq")
+        let registry = metricsPort.map { _ in Self.bootstrapMetrics() }
         var queueSettings = QueueOptions()
         queueSettings.keepCompletedCount = keepCompleted
         queueSettings.keepCompletedAge = keepCompletedFor.duration
@@ -83,20 +102,43 @@ struct WorkerCommand: AsyncParsableCommand {
         options.lease = lease.duration
         options.maxStalls = maxStalls
         options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
-        let client = try ovhClient(logger: logger, redis: queue.redis)
-        defer { client?.shutdown() }
-        let worker = Worker(queue: queue, registry: JobTypes.runnable(client: client, diagnostic: diagnosticJobs), options: options, logger: logger)
+        let ovh = try ovhClient(logger: logger, redis: queue.redis)
+        defer { ovh?.client.shutdown() }
+        let worker = Worker(queue: queue, registry: JobTypes.runnable(client: ovh?.client, diagnostic: diagnosticJobs), options: options, logger: logger)
         logger.info("connecting", metadata: ["redis": "\(queue.redis.url)"])
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: worker)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
+        // A graceful stop goes through the services last to first: the worker drains first,
+        // while /health and systemd still hear from it; its end stops the others.
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment) {
+            services.append(.init(service: SystemdNotifyService(notifier: notifier, health: { worker.health })))
+        }
+        if let registry, let metricsPort {
+            services.append(.init(service: QueueMetricsSampler(queue: queue, budgets: ovh.map { [$0.budget.rateBudget] } ?? [], logger: logger)))
+            services.append(.init(service: MetricsServer.application(host: metricsHost, port: metricsPort, registry: registry, worker: worker, logger: logger)))
+        }
+        services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup))
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
+    }
+
+    /// The Prometheus backend for swift-metrics; the libraries record through swift-metrics only.
+    private static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let seconds: ([Double]) -> [Duration] = { $0.map { .nanoseconds(Int64(($0 * 1e9).rounded())) } }
+        factory.durationHistogramBuckets = [
+            MetricNames.jobDuration: seconds([0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600]),
+            MetricNames.redisRoundTrip: seconds([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1]),
+            OVHMetricNames.requestDuration: seconds([0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30]),
+            OVHMetricNames.taskWait: seconds([1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600]),
+        ]
+        MetricsSystem.bootstrap(factory)
+        return registry
     }
 
     /// The OVH client from OVH_* variables or --ovh-config. Without credentials only a
     /// diagnostic worker may start, and it runs no OVH job type.
-    private func ovhClient(logger: Logger, redis: RedisClient) throws -> OVHClient? {
+    private func ovhClient(logger: Logger, redis: RedisClient) throws -> (client: OVHClient, budget: SharedRequestBudget)? {
         let credentials: OVHCredentials
         do {
             credentials = try OVHCredentials.load(configFile: ovhConfig)
@@ -112,7 +154,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }
         let limit = RateLimit(ovhRateLimit)!
         logger.info("OVH API", metadata: ["endpoint": "\(credentials.endpoint)", "applicationKey": "\(credentials.applicationKey)", "budget": "\(limit)"])
-        return OVHClient(credentials: credentials, options: options,
-                         budget: SharedRequestBudget(redis: redis, credentials: credentials, limit: limit))
+        let budget = SharedRequestBudget(redis: redis, credentials: credentials, limit: limit)
+        return (OVHClient(credentials: credentials, options: options, budget: budget, logger: Logger(label: "connectq.ovh")), budget)
     }
 }

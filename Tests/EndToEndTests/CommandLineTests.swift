@@ -67,8 +67,8 @@ import TestSupport
 
                 let retried = try await runConnectq(["failed", "retry", "dead"] + common)
                 #expect(retried.status == 0 && retried.stdout.contains("retried"))
-                let purged = try await runConnectq(["failed", "purge", "--redis", server.urlString, "--queue", "cli"])
-                #expect(purged.status == 0)
+                let unfiltered = try await runConnectq(["failed", "purge", "--redis", server.urlString, "--queue", "cli"])
+                #expect(unfiltered.status != 0 && unfiltered.stderr.contains("--all"))
             }
         }
     }
@@ -80,6 +80,8 @@ import TestSupport
         #expect(url.status != 0 && url.stderr.contains("--redis"))
         let duration = try await runConnectq(["worker", "--grace", "soon"])
         #expect(duration.status != 0 && duration.stderr.contains("grace"))
+        let typo = try await withRedisServer { server in try await runConnectq(["stats", "--redis", server.urlString, "--queue", "defualt"]) }
+        #expect(typo.status == 1 && typo.stderr.contains("defualt") && typo.stderr.contains("known queues"))
     }
 
     @Test func theRedisPasswordNeverReachesTheWorkersLog() async throws {
@@ -102,7 +104,7 @@ import TestSupport
         try await withRedisServer { server in
             let redis = ["--redis", server.urlString]
             #expect(try await runConnectq(["--version"]).stdout.contains("contract version 2"))
-            let pushed = try await runConnectq(["enqueue"] + redis + ["-"], input: #"{"type":"noop","args":{},"id":"c1","runAt":"2099-01-01T00:00:00Z"}"#)
+            let pushed = try await runConnectq(["enqueue"] + redis + ["-"], input: #"{"type":"noop","args":{},"id":"c1","runAt":"\#(RFC3339.string(from: Date().addingTimeInterval(30 * 86_400)))"}"#)
             #expect(pushed.status == 0)
             let cancelled = try await runConnectq(["cancel"] + redis + ["c1"])
             #expect(cancelled.status == 0 && cancelled.stdout.contains("c1: cancelled"))
@@ -111,6 +113,72 @@ import TestSupport
             #expect(try await runConnectq(["pause"] + redis).stdout.contains("paused"))
             #expect(try await runConnectq(["stats"] + redis + ["--json"]).stdout.contains("\"paused\":true"))
             #expect(try await runConnectq(["resume"] + redis).stdout.contains("resumed"))
+        }
+    }
+
+    @Test func jobsQueuesWorkersAndFilteredFailedCommands() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, name: "ops") { queue in
+                let common = ["--redis", server.urlString, "--queue", "ops"]
+                for (index, ticket) in ["T-1", "T-2", "T-1"].enumerated() {
+                    try await queue.push(raw: #"{"type":"noop","args":{"failPermanently":true},"id":"bad-\#(index)","meta":{"ticket":"\#(ticket)"}}"#)
+                }
+                try await queue.push(raw: #"{"type":"noop","args":{},"id":"good"}"#)
+                try await withWorker(queue) { try await queue.waitForTerminal(["bad-0", "bad-1", "bad-2", "good"]) }
+                try await queue.push(raw: #"{"type":"noop","args":{},"id":"held","runAt":"\#(RFC3339.string(from: Date().addingTimeInterval(30 * 86_400)))"}"#)
+                try await withWorker(queue) { try await eventually("taken in") { try await queue.state(of: "held") == "delayed" } }
+
+                let all = try await runConnectq(["jobs"] + common)
+                #expect(all.status == 0 && all.stdout.contains("ID") && all.stdout.contains("held") && all.stdout.contains("good"))
+                let failedT1 = try JSONValue.parse(try await runConnectq(["jobs", "--state", "failed", "--meta", "ticket=T-1", "--json"] + common).stdout)
+                #expect(Set(failedT1.arrayValue?.compactMap { $0["id"]?.stringValue } ?? []) == ["bad-0", "bad-2"])
+                let badState = try await runConnectq(["jobs", "--state", "sleeping"] + common)
+                #expect(badState.status != 0 && badState.stderr.contains("--state"))
+
+                let listed = try await runConnectq(["failed", "list"] + common)
+                #expect(listed.stdout.contains("FAILED AT") && listed.stdout.contains("Z ("))
+                let refused = try await runConnectq(["failed", "purge", "--all"] + common)
+                #expect(refused.status == 1 && refused.stderr.contains("--yes"))
+                let purged = try await runConnectq(["failed", "purge", "--meta", "ticket=T-1", "--yes"] + common)
+                #expect(purged.status == 0 && purged.stdout.contains("bad-0: purged") && purged.stdout.contains("bad-2: purged"))
+                let unknown = try await runConnectq(["failed", "retry", "nosuch"] + common)
+                #expect(unknown.status == 1 && unknown.stdout.contains("nosuch: unknown"))
+                let retried = try await runConnectq(["failed", "retry", "--code", "noop_failed", "--yes"] + common)
+                #expect(retried.status == 0 && retried.stdout.contains("bad-1: retried"))
+
+                let queues = try await runConnectq(["queues", "--redis", server.urlString])
+                #expect(queues.status == 0 && queues.stdout.contains("ops") && queues.stdout.contains("WAITING"))
+                try await withWorker(queue) {
+                    let workers = try await runConnectq(["workers"] + common)
+                    #expect(workers.status == 0 && workers.stdout.contains("alive") && workers.stdout.contains("\(ProcessInfo.processInfo.processIdentifier)"))
+                }
+            }
+        }
+    }
+
+    @Test func enqueueTellsUnreadableFilesFromInvalidJobsAndReportCountsJobs() async throws {
+        let missing = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "/nonexistent.json"])
+        #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.json: cannot read it: no such file"))
+        #expect(!missing.stderr.contains("invalid"))
+        let twice = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "-"],
+                                          input: #"[{"type":"noop","args":{},"id":"same"},{"type":"noop","args":{},"id":"same"}]"#)
+        #expect(twice.status == 2 && twice.stderr.contains("duplicate_id") && twice.stderr.contains("nothing was pushed"))
+        try await withRedisServer { server in
+            try await withQueue(server, name: "rep") { queue in
+                let common = ["--redis", server.urlString, "--queue", "rep"]
+                try await queue.push(raw: #"{"type":"noop","args":{"failPermanently":true},"id":"r1"}"#)
+                try await withWorker(queue) { try await queue.waitForTerminal(["r1"]) }
+                _ = try await queue.retryFailed(["r1"])
+                try await withWorker(queue) { try await eventually("failed again") { try await queue.terminalEvents()["r1"]?.count == 2 } }
+                // Two failure events, one job.
+                let report = try JSONValue.parse(try await runConnectq(["report", "--json"] + common).stdout)
+                #expect(report["noop"]?["failed"] == .int(1))
+                let recent = try await runConnectq(["report", "--since", "1h"] + common)
+                #expect(recent.status == 0 && recent.stdout.contains("last 1h"))
+                let pretty = try await runConnectq(["events", "--pretty"] + common).stdout
+                let year = Calendar(identifier: .gregorian).component(.year, from: Date())
+                #expect(pretty.split(separator: "\n").allSatisfy { $0.hasPrefix("\(year)-") })
+            }
         }
     }
 }

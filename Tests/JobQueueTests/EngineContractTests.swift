@@ -46,9 +46,9 @@ import TestSupport
                 let garbage = String(decoding: (0..<(1 << 20)).map { _ in UInt8.random(in: 0x21...0x7e) }, as: UTF8.self)
                 let bad: [(String, String)] = [
                     ("not json at all", "malformed"), (#"[1,2,3]"#, "malformed"), (#""a string""#, "malformed"),
-                    (#"{"args":{}}"#, "invalid"), (#"{"type":"no-such-type","args":{}}"#, "unknown_type"),
+                    (#"{"args":{}}"#, "invalid"), (#"{"type":"no such type!","args":{}}"#, "invalid"),
                     (#"{"type":"noop","args":{"sleepMs":"ten"}}"#, "invalid"), (#"{"type":"noop","args":"x"}"#, "invalid"),
-                    (garbage, "malformed"),
+                    (garbage, "too_large"),
                 ]
                 let good = (1...10).map { #"{"type":"noop","args":{},"id":"good-\#($0)"}"# }
                 var raws: [String] = []
@@ -71,7 +71,8 @@ import TestSupport
                     #expect(job.state == "failed" && job.raw != nil)
                 }
                 let rawTexts = try await queue.failedJobs().compactMap(\.raw)
-                #expect(Set(rawTexts) == Set(bad.map(\.0)))
+                // A rejected entry keeps its raw text, up to a bound.
+                #expect(Set(rawTexts) == Set(bad.map { String($0.0.prefix(JobLimits.keptRawBytes)) }))
                 let check4 = events.filter { $0.event == "completed" }.count == good.count
                 #expect(check4)
                 let stats = try await queue.stats()
@@ -463,8 +464,11 @@ import TestSupport
                 #expect(try await queue.state(of: "quick") == "completed")
                 #expect(try await queue.state(of: "slow") == "waiting")
                 #expect(try await queue.job("slow")?.attempts == 0)
-                let check11 = try await queue.allEvents().allSatisfy { $0.event != "failed" }
-                #expect(check11)
+                let events = try await queue.allEvents()
+                #expect(events.allSatisfy { $0.event != "failed" })
+                // Its last event says it waits again, and why.
+                let last = try #require(events.last { $0.jobID == "slow" })
+                #expect(last.event == "waiting" && last.fields["reason"] == "worker-stopped" && last.fields["attempt"] == "0")
                 #expect(try await queue.stats().workers == 0)
             }
         }

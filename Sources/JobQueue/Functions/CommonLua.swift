@@ -255,6 +255,12 @@ extension QueueLibrary {
       failWaitingParent(job, errorJson)
     end
 
+    -- A rejected entry keeps its raw text up to KEPT_RAW bytes (JobLimits.keptRawBytes).
+    local function keptRaw(raw)
+      if #raw <= KEPT_RAW then return raw end
+      return string.sub(raw, 1, KEPT_RAW)
+    end
+
     -- An entry that never became a valid job: a failed record keeping its raw text.
     local function recordRejected(id, jobType, meta, parent, raw, errorJson)
       local fields = {'state', S.failed, 'raw', raw, 'attempt', 0, 'since', now}
@@ -267,11 +273,12 @@ extension QueueLibrary {
     end
 
     -- Job records as JobRecord.swift writes them: RECORD arguments each.
-    local RECORD = 12
+    local RECORD = 13
     local function readRecord(args, at)
       return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
         maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
-        idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10], priority = tonumber(args[at + 11])}
+        idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10], priority = tonumber(args[at + 11]),
+        unvalidated = args[at + 12]}
     end
 
     -- Inserts a job and its children (records in pre-order). Returns nil, or the id already
@@ -288,6 +295,7 @@ extension QueueLibrary {
         if r.meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = r.meta end
         if r.resources ~= '' then fields[#fields + 1] = 'resources'; fields[#fields + 1] = r.resources end
         if r.priority ~= 5 then fields[#fields + 1] = 'priority'; fields[#fields + 1] = r.priority end
+        if r.unvalidated == '1' then fields[#fields + 1] = 'unvalidated'; fields[#fields + 1] = 1 end
         if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
         local first = nil
         if r.idemKey ~= '' then

@@ -4,7 +4,7 @@ extension QueueFunction {
     /// resuming after a postpone continues its attempt; a duplicate by idempotencyKey only
     /// checks on its first job). A job whose resource another job holds waits for it instead. Returns {ms until the next
     /// delayed job is due or -1, then per job: id, token, attempt, maxAttempts, type, doc,
-    /// duplicateOf, children, checkpoint}.
+    /// duplicateOf, children, checkpoint, unvalidated}.
     static let fetch = QueueFunction("fetch", #"""
       -- KEYS: K.delayed, K.waiting, K.active, K.sequence, K.jobPrefix, K.events, K.wakeup, K.resourceLocks,
       --   K.waitingResource, K.resourceQueuePrefix.
@@ -32,7 +32,7 @@ extension QueueFunction {
         for i, id in ipairs(ids) do
           local key = jobKey(id)
           local v = redis.call('HMGET', key, 'state', 'type', 'attempt', 'maxAttempts', 'doc', 'meta', 'parent',
-            'duplicateOf', 'children', 'checkpoint', 'resources', 'resume')
+            'duplicateOf', 'children', 'checkpoint', 'resources', 'resume', 'unvalidated')
           -- Ids of jobs cancelled or settled while they waited are stale here: skipped.
           if v[1] == S.waiting then
             local job = {id = id, type = v[2], attempt = tonumber(v[3] or '0'), meta = v[6], parent = v[7], resources = v[11]}
@@ -54,6 +54,7 @@ extension QueueFunction {
               local n = #out
               out[n + 1] = id; out[n + 2] = token; out[n + 3] = job.attempt; out[n + 4] = v[4] or '1'; out[n + 5] = v[2] or ''
               out[n + 6] = v[5] or '{}'; out[n + 7] = v[8] or ''; out[n + 8] = v[9] or ''; out[n + 9] = v[10] or ''
+              out[n + 10] = v[13] or ''
             end
           end
         end

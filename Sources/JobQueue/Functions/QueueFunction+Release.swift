@@ -1,8 +1,9 @@
 extension QueueFunction {
     /// Graceful stop: the jobs go back to the front of the queue for another worker; the
-    /// interrupted attempt is not counted and nothing is marked failed.
+    /// interrupted attempt is not counted and nothing is marked failed. Each gets a `waiting`
+    /// event with reason `worker-stopped`, so its last event matches its state.
     static let release = QueueFunction("release", #"""
-      -- KEYS: K.jobPrefix, K.active, K.waiting, K.wakeup, K.resourceLocks, K.resourceQueuePrefix.
+      -- KEYS: K.jobPrefix, K.active, K.waiting, K.wakeup, K.events, K.resourceLocks, K.resourceQueuePrefix.
       -- ARGV: pairs id, token.
       local released = 0
       for i = 1, #ARGV, 2 do
@@ -14,6 +15,8 @@ extension QueueFunction {
           releaseResources(job)
           leftActive[#leftActive + 1] = job.id
           makeWaitingFirst(job.id)
+          job.attempt = attempt
+          emit(E.waiting, job, {'reason', 'worker-stopped', 'worker', job.worker or ''})
           released = released + 1
         end
       end
