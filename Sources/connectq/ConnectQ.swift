@@ -11,6 +11,15 @@ struct ConnectQ: AsyncParsableCommand {
                       PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
                       DashboardCommand.self])
 
+    /// `worker --config FILE` becomes the file's settings before the command line's.
+    static func main() async {
+        do {
+            await main(try WorkerConfigFile.expand(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            exit(withError: error)
+        }
+    }
+
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {
     static let current = "0.2.0 (wire contract version 2)"

@@ -77,3 +77,19 @@ struct SystemdNotifyService: Service {
         if !stoppingSent { notifier.send("STOPPING=1") }
     }
 }
+
+extension WorkerHealth {
+    /// A process serving several queues is as healthy as its least healthy worker (there
+    /// is at least one).
+    static func all(_ healths: [WorkerHealth]) -> WorkerHealth {
+        var combined = healths[0]
+        for health in healths.dropFirst() {
+            combined.isReady = combined.isReady && health.isReady
+            combined.isStopping = combined.isStopping || health.isStopping
+            combined.problem = combined.problem ?? health.problem
+            combined.failingSince = [combined.failingSince, health.failingSince].compactMap { $0 }.min()
+            combined.lastRoundTrip = combined.lastRoundTrip.flatMap { mine in health.lastRoundTrip.map { min(mine, $0) } }
+        }
+        return combined
+    }
+}

@@ -14,28 +14,31 @@ struct WorkerCommand: AsyncParsableCommand {
 
     @OptionGroup var queueOptions: QueueOptionGroup
 
-    @Option(help: "Jobs run at once by this process.")
+    @Option(help: "A JSON file of worker settings by long option name, such as {\"concurrency\": 20, \"lease\": \"30s\"}; options given here win over it.")
+    var config: String?
+
+    @Option(help: "Jobs run at once by this process (per queue).")
     var concurrency = 10
 
-    @Option(help: "On SIGTERM/SIGINT, time running jobs get to finish before they are put back.")
+    @Option(help: "On SIGTERM/SIGINT, time running jobs get to finish before they are put back. (default: 25s)", transform: DurationArgument.parse)
     var grace = DurationArgument(.seconds(25))
 
-    @Option(help: "Lease of a running job; a job whose worker died runs again after it.")
+    @Option(help: "Lease of a running job; a job whose worker died runs again after it. (default: 30s)", transform: DurationArgument.parse)
     var lease = DurationArgument(.seconds(30))
 
     @Option(help: "How often one job may stall before it fails with code 'stalled'.")
     var maxStalls = 3
 
-    @Option(help: "First retry delay ceiling; it doubles per attempt (full jitter).")
+    @Option(help: "First retry delay ceiling; it doubles per attempt (full jitter). (default: 1s)", transform: DurationArgument.parse)
     var retryBase = DurationArgument(.seconds(1))
 
-    @Option(help: "Largest retry delay.")
+    @Option(help: "Largest retry delay. (default: 10m)", transform: DurationArgument.parse)
     var retryCap = DurationArgument(.seconds(600))
 
     @Option(help: "Completed jobs kept (for `connectq job` and idempotency), at most this many…")
     var keepCompleted = 10_000
 
-    @Option(help: "…and for at most this long.")
+    @Option(help: "…and for at most this long. (default: 24h)", transform: DurationArgument.parse)
     var keepCompletedFor = DurationArgument(.seconds(86_400))
 
     @Option(help: "Length the events stream is trimmed to (approximately).")
@@ -44,7 +47,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "An ovh.conf file (the official clients' format); OVH_* variables win over it.")
     var ovhConfig: String?
 
-    @Option(help: "First look at an OVH task and the base of the growing interval between looks (default: each task's expected duration, 30s for OCC and 10s for vRack tasks, then x1.5 up to 60s); the job holds no worker slot meanwhile.")
+    @Option(help: "First look at an OVH task and the base of the growing interval between looks (default: each task's expected duration, 30s for OCC and 10s for vRack tasks, then x1.5 up to 60s); the job holds no worker slot meanwhile.", transform: DurationArgument.parse)
     var ovhTaskPoll: DurationArgument?
 
     @Option(help: "ONE request budget, N/s or N/min, for every worker on this Redis using the same OVH application and consumer key; a 429 holds it back for its Retry-After (see docs/ovh-budget.md).")
@@ -89,34 +92,44 @@ struct WorkerCommand: AsyncParsableCommand {
             return handler
         }, metadataProvider: AttemptMetadata.provider)
         let logger = Logger(label: "connectq")
-        let registry = metricsPort.map { _ in Self.bootstrapMetrics() }
+        let metrics = metricsPort.map { _ in Self.bootstrapMetrics() }
         var queueSettings = QueueOptions()
         queueSettings.keepCompletedCount = keepCompleted
         queueSettings.keepCompletedAge = keepCompletedFor.duration
         queueSettings.eventsMaxLength = eventsMaxLength
-        let queue = try queueOptions.openQueue(clientName: "connectq-worker", options: queueSettings)
-        defer { queue.redis.close() }
+        let queues = try queueOptions.openQueues(clientName: "connectq-worker", options: queueSettings)
+        defer { queues.forEach { $0.redis.close() } }
         var options = WorkerOptions()
         options.concurrency = concurrency
         options.grace = grace.duration
         options.lease = lease.duration
         options.maxStalls = maxStalls
         options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
-        let ovh = try ovhClient(logger: logger, redis: queue.redis)
+        let ovh = try ovhClient(logger: logger, redis: queues[0].redis)
         defer { ovh?.client.shutdown() }
-        let worker = Worker(queue: queue, registry: JobTypes.runnable(client: ovh?.client, diagnostic: diagnosticJobs), options: options, logger: logger)
-        logger.info("connecting", metadata: ["redis": "\(queue.redis.url)"])
-        // A graceful stop goes through the services last to first: the worker drains first,
-        // while /health and systemd still hear from it; its end stops the others.
+        let registry = JobTypes.runnable(client: ovh?.client, diagnostic: diagnosticJobs)
+        // One engine per queue, sharing the OVH client and its request budget.
+        let workers = queues.map { queue in
+            var queueLogger = logger
+            if queues.count > 1 { queueLogger[metadataKey: "queue"] = .string(queue.keys.queue) }
+            return Worker(queue: queue, registry: registry, options: options, logger: queueLogger)
+        }
+        logger.info("connecting", metadata: ["redis": "\(queues[0].redis.url)", "queues": "\(queues.map(\.keys.queue).joined(separator: ","))"])
+        // A graceful stop goes through the services last to first: the workers drain first,
+        // while /health and systemd still hear from them; their end stops the others.
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment) {
-            services.append(.init(service: SystemdNotifyService(notifier: notifier, health: { worker.health })))
+            services.append(.init(service: SystemdNotifyService(notifier: notifier, health: { WorkerHealth.all(workers.map(\.health)) })))
         }
-        if let registry, let metricsPort {
-            services.append(.init(service: QueueMetricsSampler(queue: queue, budgets: ovh.map { [$0.budget.rateBudget] } ?? [], logger: logger)))
-            services.append(.init(service: MetricsServer.application(host: metricsHost, port: metricsPort, registry: registry, worker: worker, logger: logger)))
+        if let metrics, let metricsPort {
+            for queue in queues {
+                services.append(.init(service: QueueMetricsSampler(queue: queue, budgets: ovh.map { [$0.budget.rateBudget] } ?? [], logger: logger)))
+            }
+            services.append(.init(service: MetricsServer.application(host: metricsHost, port: metricsPort, registry: metrics, workers: workers, logger: logger)))
         }
-        services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup))
+        for worker in workers {
+            services.append(.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

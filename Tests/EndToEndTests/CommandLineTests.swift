@@ -80,6 +80,12 @@ import TestSupport
         #expect(url.status != 0 && url.stderr.contains("--redis"))
         let duration = try await runConnectq(["worker", "--grace", "soon"])
         #expect(duration.status != 0 && duration.stderr.contains("grace"))
+        let bare = try await runConnectq(["worker", "--grace", "25"])
+        #expect(bare.status != 0 && bare.stderr.contains("needs its unit: 25s"))
+        let infinite = try await runConnectq(["worker", "--grace", "infs"])
+        #expect(infinite.status != 0 && infinite.stderr.contains("up to 30 days"))
+        let help = try await runConnectq(["worker", "--help"])
+        #expect(help.stdout.contains("(default: 25s)") && help.stdout.contains("(default: 24h)"))
         let typo = try await withRedisServer { server in try await runConnectq(["stats", "--redis", server.urlString, "--queue", "defualt"]) }
         #expect(typo.status == 1 && typo.stderr.contains("defualt") && typo.stderr.contains("known queues"))
     }
@@ -179,6 +185,41 @@ import TestSupport
                 let year = Calendar(identifier: .gregorian).component(.year, from: Date())
                 #expect(pretty.split(separator: "\n").allSatisfy { $0.hasPrefix("\(year)-") })
             }
+        }
+    }
+
+    @Test func aWorkerTakesItsSettingsFromAConfigFileAndServesSeveralQueues() async throws {
+        try await withRedisServer { server in
+            let folder = server.directory
+            let good = folder.appendingPathComponent("worker.json")
+            try #"{"concurrency": 3, "lease": "10s", "log-format": "json"}"#.write(to: good, atomically: true, encoding: .utf8)
+            let worker = try WorkerProcess(redis: server, queue: "alpha,beta", arguments: ["--config", good.path])
+            defer { worker.process.signal(SIGKILL) }
+            try await withQueue(server, name: "alpha") { alpha in
+                try await withQueue(server, name: "beta") { beta in
+                    try await alpha.push(raw: #"{"type":"noop","args":{},"id":"in-alpha"}"#)
+                    try await beta.push(raw: #"{"type":"noop","args":{},"id":"in-beta"}"#)
+                    try await alpha.waitForTerminal(["in-alpha"])
+                    try await beta.waitForTerminal(["in-beta"])
+                    let alphaWorkers = try await alpha.workers().count, betaWorkers = try await beta.workers().count
+                    #expect(alphaWorkers == 1 && betaWorkers == 1)
+                }
+            }
+            worker.process.signal(SIGTERM)
+            let status = try await worker.process.wait()
+            #expect(status == 0)
+            // The file's log format took effect: every line is a JSON object.
+            #expect(worker.log.split(separator: "\n").allSatisfy { $0.hasPrefix("{") })
+
+            let bad = folder.appendingPathComponent("bad.json")
+            try #"{"concurrency": 70000}"#.write(to: bad, atomically: true, encoding: .utf8)
+            let refused = try await runConnectq(["worker", "--config", bad.path])
+            #expect(refused.status != 0 && refused.stderr.contains("bad.json") && refused.stderr.contains("concurrency"))
+            try #"{"concurency": 3}"#.write(to: bad, atomically: true, encoding: .utf8)
+            let typo = try await runConnectq(["worker", "--config", bad.path])
+            #expect(typo.status != 0 && typo.stderr.contains("'concurency'"))
+            let several = try await runConnectq(["stats", "--redis", server.urlString, "--queue", "alpha,beta"])
+            #expect(several.status != 0 && several.stderr.contains("only `worker` serves several"))
         }
     }
 }

@@ -33,7 +33,7 @@ import TestSupport
                           {"type":"create-pop","id":"ovh-1-pop","args":{"type":"l2"}}]}
                         """#)
                     // Rejected at intake: its error, in a log line, holds control characters, a quote, non-ASCII.
-                    try await queue.push(raw: #"{"type":"noop\u0001\n\"x\u00e9\u2028","id":"weird-1"}"#)
+                    try await queue.push(raw: #"{"type":"noop","args":{},"noop\u0001\n\"x\u00e9\u2028":1,"id":"weird-1"}"#)
                     let terminal = try await queue.waitForTerminal(["ok-1", "bad-1", "ovh-1", "ovh-1-pop", "weird-1"], timeout: .seconds(90))
                     #expect(terminal["ok-1"]?.first?.event == "completed")
                     #expect(terminal["bad-1"]?.first?.event == "failed")
@@ -108,7 +108,7 @@ import TestSupport
                         #expect(meta?["tenant"] as? String == "acme \"quoted\" é" && meta?["n"] as? Int == 3)
                     }
                     let rejected = try #require(objects.first { $0["job"] as? String == "weird-1" })
-                    #expect((rejected["error"] as? String)?.contains("'noop\u{1}\n\"x\u{e9}\u{2028}'") == true, "\(rejected)")
+                    #expect((rejected["error"] as? String)?.contains("noop\u{1}\n\"x\u{e9}\u{2028}: unknown field") == true, "\(rejected)")
                     let requestLines = objects.filter { $0["message"] as? String == "OVH request" && $0["job"] as? String == "ovh-1" }
                     #expect(requestLines.contains { ($0["ovhQueryId"] as? String)?.isEmpty == false })
                     #expect(requestLines.allSatisfy { $0["type"] as? String == "link-vrack" && ($0["meta"] as? [String: Any])?["order"] as? String == "o-1" })
