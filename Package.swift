@@ -70,10 +70,16 @@ let package = Package(
             name: "ConnectJobs",
             dependencies: ["JobQueue", "RedisClient", "OVHClient", "OVHModels"]
         ),
+        .target(
+            name: "Dashboard",
+            dependencies: ["JobQueue", "RedisClient", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "connectq",
             dependencies: [
                 "ConnectJobs",
+                "Dashboard",
                 "OVHClient",
                 "JobQueue",
                 "RedisClient",
@@ -112,6 +118,12 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator", "HTTPTransport"]
+        ),
+        .testTarget(
+            name: "DashboardTests",
+            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
     ],
     swiftLanguageModes: [.v6]
