@@ -222,4 +222,20 @@ import TestSupport
             #expect(several.status != 0 && several.stderr.contains("only `worker` serves several"))
         }
     }
+
+    @Test func eventsSaysWhenTrimmingMadeItMissSome() async throws {
+        try await withRedisServer { server in
+            var options = QueueOptions()
+            options.eventsMaxLength = 10
+            try await withQueue(server, name: "trim", options: options) { queue in
+                _ = try await queue.enqueue((1...400).map { JobDocument(type: "noop", args: [:], id: "t\($0)") })
+                let trimmed = try #require(try await queue.firstKeptEventIDAfterTrimming())
+                let common = ["--redis", server.urlString, "--queue", "trim"]
+                let fromStart = try await runConnectq(["events", "--from", "0-1"] + common)
+                #expect(fromStart.status == 0 && fromStart.stderr.contains("gap") && fromStart.stderr.contains(trimmed))
+                let recent = try await runConnectq(["events", "--from", trimmed] + common)
+                #expect(recent.status == 0 && !recent.stderr.contains("gap"))
+            }
+        }
+    }
 }
