@@ -47,6 +47,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "An ovh.conf file (the official clients' format); OVH_* variables win over it.")
     var ovhConfig: String?
 
+    @Flag(help: "Allow a plain http:// OVH endpoint on another machine (loopback, such as the simulator, is always allowed).")
+    var ovhAllowPlainHttp = false
+
     @Option(help: "First look at an OVH task and the base of the growing interval between looks (default: each task's expected duration, 30s for OCC and 10s for vRack tasks, then x1.5 up to 60s); the job holds no worker slot meanwhile.", transform: DurationArgument.parse)
     var ovhTaskPoll: DurationArgument?
 
@@ -154,7 +157,7 @@ struct WorkerCommand: AsyncParsableCommand {
     private func ovhClient(logger: Logger, redis: RedisClient) throws -> (client: OVHClient, budget: SharedRequestBudget)? {
         let credentials: OVHCredentials
         do {
-            credentials = try OVHCredentials.load(configFile: ovhConfig)
+            credentials = try OVHCredentials.load(configFile: ovhConfig, allowPlainHTTP: ovhAllowPlainHttp)
         } catch {
             guard diagnosticJobs else { throw ValidationError("\(error)") }
             logger.warning("no OVH credentials: this worker runs only the diagnostic job type (\(error))")
