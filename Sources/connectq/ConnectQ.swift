@@ -8,7 +8,7 @@ struct ConnectQ: AsyncParsableCommand {
         version: ConnectQVersion.current,
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
-                      PauseCommand.self, ResumeCommand.self])
+                      PauseCommand.self, ResumeCommand.self, DoctorCommand.self])
 
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {
