@@ -54,6 +54,29 @@ import TestSupport
         }
     }
 
+    @Test func credentialsFromAnOvhConfFileAreCheckedToo() async throws {
+        try await withRedisServer(appendOnly: true) { server in
+            try await withSimulator { simulator in
+                let file = server.directory.appendingPathComponent("ovh.conf").path
+                try """
+                [default]
+                endpoint=\(simulator.baseURL)
+                [\(simulator.baseURL)]
+                application_key=\(TestCredentials.applicationKey)
+                application_secret=wrong-secret-from-the-file
+                consumer_key=\(TestCredentials.consumerKey)
+                """.write(toFile: file, atomically: true, encoding: .utf8)
+                let result = try await doctor(["--redis", server.urlString, "--ovh-config", file, "--json"])
+                #expect(result.status == 1)
+                let json = try JSONValue.parse(result.stdout)
+                let credentials = (json["findings"]?.arrayValue ?? []).first { $0["check"] == .string("ovh credentials") }
+                #expect(credentials?["severity"] == .string("problem"))
+                #expect(credentials?["text"]?.stringValue?.hasPrefix("invalid signature") == true)
+                #expect(!result.stdout.contains("wrong-secret-from-the-file"))
+            }
+        }
+    }
+
     @Test func anEvictingRedisWithoutPersistenceIsNamedWithItsFixes() async throws {
         try await withRedisServer(extraConfig: ["--maxmemory-policy", "allkeys-lru"]) { server in
             let result = try await doctor(["--redis", server.urlString])
@@ -106,6 +129,17 @@ import TestSupport
         let redis = try #require(line(result, "PROBLEM  redis: not reachable at redis://127.0.0.1:\(port)/0"))
         #expect(redis.contains("Connection refused") && redis.contains("fix: start Redis"))
         #expect(line(result, "PROBLEM  ovh api: not reachable at http://127.0.0.1:") != nil)
+    }
+
+    @Test func aRefusedRedisPasswordIsNamedWithoutPrintingIt() async throws {
+        try await withRedisServer(appendOnly: true, password: "right-password") { server in
+            let none = try await doctor(["--redis", "redis://127.0.0.1:\(server.port)/0"])
+            #expect(none.status == 1 && line(none, "PROBLEM  redis: redis://127.0.0.1:\(server.port)/0 refused the connection's credentials: NOAUTH") != nil)
+            let wrong = try await doctor(["--redis", "redis://:wrong-password@127.0.0.1:\(server.port)/0"])
+            #expect(wrong.status == 1 && line(wrong, "PROBLEM  redis: redis://:***@127.0.0.1:\(server.port)/0 refused the connection's credentials: WRONGPASS") != nil)
+            #expect(!(wrong.stdout + wrong.stderr).contains("wrong-password"))
+            #expect(try await doctor(["--redis", server.urlString]).status == 0)
+        }
     }
 
     @Test func aQueueWithStalledJobsAndNoWorkerIsAProblem() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import JobQueue
+import Logging
 import RedisClient
 import Testing
 import TestSupport
@@ -70,5 +71,47 @@ import TestSupport
                 #expect(workers.severity == .problem && workers.text.contains("1 job(s) not finished"))
             }
         }
+    }
+
+    @Test func aStartingWorkerLogsOneWarningPerFindingThatDoesNotHold() async throws {
+        let logs = CollectedLogs()
+        let logger = Logger(label: "test") { _ in CollectingHandler(logs: logs) }
+        try await withRedisServer(extraConfig: ["--maxmemory-policy", "volatile-lru"]) { server in
+            try await withQueue(server) { queue in await RedisServerCheck.logFindings(for: queue, logger: logger) }
+        }
+        let warnings = logs.lines.filter { $0.hasPrefix("warning ") }
+        #expect(warnings.count == 2, "\(logs.lines)")
+        #expect(warnings.contains { $0.hasPrefix("warning Redis maxmemory-policy: is volatile-lru") && $0.contains("fix=redis-cli CONFIG SET maxmemory-policy noeviction") })
+        #expect(warnings.contains { $0.hasPrefix("warning Redis persistence: none") })
+
+        let unreachable = CollectedLogs()
+        let quiet = Logger(label: "test") { _ in CollectingHandler(logs: unreachable) }
+        let client = RedisClient(url: RedisURL(address: .tcp(host: "127.0.0.1", port: try freePort())))
+        defer { client.close() }
+        await RedisServerCheck.logFindings(for: Queue(redis: client, name: "q"), logger: quiet)
+        #expect(!unreachable.lines.contains { $0.hasPrefix("warning") })
+    }
+}
+
+private final class CollectedLogs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var collected: [String] = []
+    var lines: [String] { lock.withLock { collected } }
+    func append(_ line: String) { lock.withLock { collected.append(line) } }
+}
+
+private struct CollectingHandler: LogHandler {
+    let logs: CollectedLogs
+    var metadata: Logger.Metadata = [:]
+    var metadataProvider: Logger.MetadataProvider?
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        logs.append("\(event.level) \(event.message) fix=\(event.metadata?["fix"].map { "\($0)" } ?? "")")
     }
 }
