@@ -1,16 +1,13 @@
 /// One result of a start-up or `connectq doctor` check: what was looked at, how it stands,
 /// and for anything short of `ok` what to do about it.
 public struct HealthFinding: Sendable, Equatable, Codable {
-    public enum Severity: String, Sendable, Codable, Comparable {
+    public enum Severity: String, Sendable, Codable {
         /// Holds.
         case ok
         /// Works, but weakens a guarantee or needs a look; `doctor` still exits 0.
         case warning
         /// Breaks a guarantee or stops the queue from working; `doctor` exits 1.
         case problem
-
-        private var rank: Int { self == .ok ? 0 : self == .warning ? 1 : 2 }
-        public static func < (lhs: Severity, rhs: Severity) -> Bool { lhs.rank < rhs.rank }
     }
 
     /// Short name of what was checked: `redis version`, `maxmemory-policy`, `ovh credentials`…
