@@ -50,6 +50,8 @@ public final class Worker: Service, Sendable {
             return
         }
         link.markReady()
+        // A Redis that can evict or lose job records is said at start, not found out later.
+        await RedisServerCheck.logFindings(for: queue, logger: logger)
         logger.info("worker started", metadata: ["concurrency": "\(options.concurrency)", "types": "\(registry.types.joined(separator: ","))"])
         let runner = AttemptRunner(queue: queue, registry: registry, options: options, settlements: settlements, persistence: persistence, logger: logger)
         let dispatcher = Dispatcher(
