@@ -322,14 +322,12 @@ class Run:
 
     def queue_busy(self):
         """What keeps the queue from being idle (empty when idle); None when Redis is out of reach."""
+        names = ["inbox", "waiting", "delayed", "active", "waitingChildren", "waitingResource"]
         try:
-            replies = self.client.pipeline([["LLEN", PREFIX + "inbox"], ["LLEN", PREFIX + "waiting"],
-                                            ["ZCARD", PREFIX + "delayed"], ["ZCARD", PREFIX + "active"],
-                                            ["ZCARD", PREFIX + "waitingChildren"], ["ZCARD", PREFIX + "waitingResource"]])
+            replies = sizes(self.client, names)
             intake = self.client.scan_keys(PREFIX + "intake:*")
         except (OSError, RedisReplyError):
             return None
-        names = ["inbox", "waiting", "delayed", "active", "waitingChildren", "waitingResource"]
         busy = {name: value for name, value in zip(names, replies) if value}
         if intake:
             busy["intake lists"] = len(intake)
@@ -390,6 +388,19 @@ class Run:
         finished, took = self.chaos_until_idle(name, deadline, schedule)
         log(f"{name}: {'idle' if finished else 'TIMED OUT'} after {took:.1f} s")
         return ids, finished, took
+
+
+def sizes(client, names):
+    """Entries of each queue key, whatever its type (`waiting` was a list, is a sorted set
+    since priorities): TYPE, then the type's count, two round trips."""
+    kinds = client.pipeline([["TYPE", PREFIX + name] for name in names])
+    count = {"list": "LLEN", "zset": "ZCARD", "hash": "HLEN", "set": "SCARD", "stream": "XLEN", "string": "STRLEN"}
+    commands = [[count.get(kind, "EXISTS"), PREFIX + name] for name, kind in zip(names, kinds)]
+    replies = client.pipeline(commands)
+    for reply in replies:
+        if isinstance(reply, RedisReplyError):
+            raise reply
+    return replies
 
 
 def free_port():
@@ -632,9 +643,8 @@ def check_keys(client, known_ids, live_workers):
             problems.append(f"intake list of worker {name} left with {client('LLEN', key)} entries")
         elif prefix == "resource:":
             problems.append(f"jobs left waiting for resource {name}: {[decode(v) for v in client('LRANGE', key, 0, -1)]}")
-    for name, command in [("inbox", "LLEN"), ("waiting", "LLEN"), ("delayed", "ZCARD"), ("active", "ZCARD"),
-                          ("waitingChildren", "ZCARD"), ("waitingResource", "ZCARD"), ("resourceLocks", "HLEN")]:
-        n = client(command, PREFIX + name)
+    names = ["inbox", "waiting", "delayed", "active", "waitingChildren", "waitingResource", "resourceLocks"]
+    for name, n in zip(names, sizes(client, names)):
         if n:
             problems.append(f"{name} holds {n} entries at the end")
     if client("EXISTS", PREFIX + "paused"):

@@ -114,8 +114,13 @@ class FakeRedis:
     def values(self, key):
         return [v.encode() for v in self.data[chaos.decode(key)][1]]
 
+    def pipeline(self, commands):
+        return [self(*command) for command in commands]
+
     def __call__(self, command, key, *args):
         kind, values = self.data.get(key, (None, []))
+        if command == "TYPE":
+            return kind or "none"
         if command == "HGET":
             pairs = dict(zip(values[::2], values[1::2]))
             return pairs.get(args[0], "").encode() or None
