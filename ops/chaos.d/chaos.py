@@ -431,7 +431,8 @@ def read_events(client):
 def check_events(events, planned, enqueued, stream_info):
     """1. Every job has exactly one terminal event, every enqueued id is known; `then`
     follow-ups exist exactly when their job completed; nothing happens to a job after its
-    terminal event; every job id is ours (planned, or a child of one)."""
+    terminal event; no job has two attempts at once; every job id is ours (planned, or a
+    child of one)."""
     problems = []
     by_id = defaultdict(list)
     parent_of = {}
@@ -468,6 +469,26 @@ def check_events(events, planned, enqueued, stream_info):
                 problems.append(f"job {job_id}: events after its terminal one: {after}")
         if not root_known(job_id):
             problems.append(f"job {job_id}: not one of ours (no planned job, no parent among them)")
+    # Two attempts at once: an `active` while the previous attempt has not been settled
+    # (retrying, waiting, completed, failed). A parent that awaited its children runs
+    # again with a new `active` and no event of its own in between (docs/queue-engine.md):
+    # one of its children ended in between is its settlement.
+    running = {}  # job id -> an attempt of it is running
+    children_ended = set()  # parents a child of which ended since their last `active`
+    for e in events:
+        job_id, kind = e.get("id"), e.get("event")
+        if job_id is None:
+            continue
+        if kind == "active":
+            if running.get(job_id) and job_id not in children_ended:
+                problems.append(f"job {job_id}: a second attempt started before the first was settled "
+                                f"(events: {' '.join(x['event'] for x in by_id[job_id])})")
+            running[job_id] = True
+            children_ended.discard(job_id)
+        elif kind in ("retrying", "waiting", *TERMINAL):
+            running[job_id] = False
+            if kind in TERMINAL and e.get("parent"):
+                children_ended.add(e["parent"])
     unknown_enqueued = [i for i in enqueued if i not in by_id]
     for job_id in unknown_enqueued:
         problems.append(f"enqueued job {job_id} has no event at all (lost)")

@@ -55,6 +55,18 @@ class EventsCheck(unittest.TestCase):
         self.assertTrue(any("s-link: 0 terminal events" in p for p in problems), problems)
         self.assertTrue(any("stranger: not one of ours" in p for p in problems), problems)
 
+    def test_two_attempts_at_once(self):
+        events = self.good()
+        events.insert(2, event("active", "s-link"))
+        problems = chaos.check_events(events, planned_chain(), ["s-link"], {})[0]
+        self.assertTrue(any("s-link: a second attempt started" in p for p in problems), problems)
+
+    def test_retried_attempts_are_not_two_at_once(self):
+        events = self.good()
+        events[2:2] = [event("retrying", "s-link"), event("active", "s-link"), event("waiting", "s-link"),
+                       event("active", "s-link")]
+        self.assertEqual(chaos.check_events(events, planned_chain(), ["s-link"], {})[0], [])
+
     def test_trimmed_stream(self):
         problems = chaos.check_events(self.good(), planned_chain(), ["s-link"], {"entries-added": 9, "length": 6})[0]
         self.assertTrue(any("trimmed" in p for p in problems), problems)
