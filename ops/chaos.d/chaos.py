@@ -206,6 +206,7 @@ class Run:
         argv = [os.path.join(self.bin, "ovh-simulator"), "--port", str(self.sim_port), "--services", str(o.services),
                 "--seed", str(o.seed), "--fault-rate", str(o.fault_rate), "--lost-response-rate", str(o.lost_rate),
                 "--latency", o.latency, "--task-duration", o.task_duration, "--inspect",
+                "--task-error-rate", str(o.task_error_rate),
                 "--request-log", os.path.join(self.work, "requests.jsonl")]
         self.sim = subprocess.Popen(argv, env=self.env, stdout=open(os.path.join(self.work, "simulator.log"), "ab"),
                                     stderr=subprocess.STDOUT)
@@ -503,7 +504,7 @@ def check_events(events, planned, enqueued, stream_info):
             if job_id not in by_id and (parent is None or parent in by_id):
                 problems.append(f"job {job_id}: planned and pushed, never seen")
     dynamic = [i for i in by_id if i not in planned]
-    stats = {"jobs": len(by_id), "planned": len(planned), "delete steps (dynamic children)": len(dynamic),
+    stats = {"jobs": len(by_id), "planned": sum(1 for i in by_id if i in planned), "delete steps (dynamic children)": len(dynamic),
              "completed": sum(1 for e in outcome.values() if e["event"] == "completed"),
              "failed": sum(1 for e in outcome.values() if e["event"] == "failed")}
     return problems, outcome, stats, by_id
@@ -607,14 +608,28 @@ def check_torn_down(state, before, services, outcome):
     """2b. After the tear-down nothing is left: no PoP, DC config or extra on any of our
     services; the links stay (there is no unlink job); each completed delete-tree counted
     what its service held."""
-    problems = []
+    problems, explained = [], []
     links, pops, dcs, extras = ovhsim.objects(state)
+    by_uuid = {s["uuid"]: s for s in services}
+    by_vrack = {s["vrack"]: s for s in services}
+
+    def left(service, what):
+        """Left behind by a delete-tree that failed (an OVH task ended in error) is the
+        job's honest outcome; left by one that completed, or by none, is a defect."""
+        event = outcome.get(f"{service['name']}-teardown") if service else None
+        if event is not None and event["event"] == "failed":
+            code = json.loads(event.get("error") or "{}").get("code")
+            explained.append(f"{what} of {service['name']} left: its delete-tree failed ({code})")
+        else:
+            fate = "no terminal event" if event is None else event["event"]
+            problems.append(f"left after tear-down: {what} of {service['name'] if service else '?'} (delete-tree: {fate})")
+
     for uuid, pop in pops:
-        problems.append(f"left after tear-down: PoP config {pop['id']} of {uuid}")
+        left(by_uuid.get(uuid), f"PoP config {pop['id']}")
     for vrack, users, config in dcs:
-        problems.append(f"left after tear-down: datacenter config {config['id']} in {vrack}")
+        left(by_vrack.get(vrack), f"datacenter config {config['id']}")
     for vrack, config_id, extra in extras:
-        problems.append(f"left after tear-down: extra {extra['id']} on datacenter config {config_id}")
+        left(by_vrack.get(vrack), f"extra {extra['id']} on datacenter config {config_id}")
     _, pops0, dcs0, extras0 = ovhsim.objects(before)
     for service in services:
         event = outcome.get(f"{service['name']}-teardown")
@@ -626,7 +641,7 @@ def check_torn_down(state, before, services, outcome):
                 "extras": sum(1 for v, _, _ in extras0 if v == service["vrack"])}
         if {k: deleted.get(k, 0) for k in held} != held:
             problems.append(f"{service['name']}-teardown completed with deleted {deleted}; the service held {held}")
-    return problems
+    return problems, explained
 
 
 def check_keys(client, known_ids, live_workers):
@@ -726,13 +741,15 @@ def main():
     parser.add_argument("--short", action="store_true")
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--build", default="?")
+    parser.add_argument("--task-error-rate", type=float, default=0.0,
+                        help="the simulator's share of OVH tasks ending in error (jobs that fail for good)")
     o = parser.parse_args()
     o.services = o.services or (10 if o.short else 40)
     o.duration = o.duration or (150 if o.short else 600)
     o.fault_rate, o.lost_rate, o.latency, o.task_duration = 0.2, 0.05, "20ms", "100ms..400ms"
     o.kill_every = (2.0, 5.0)
     o.term_every = (6.0, 12.0)
-    schedules = {"provisioning": {"first_kill": 2.0, "first_term": 4.0, "redis": [6.0 if o.short else 10.0]},
+    schedules = {"provisioning": {"first_kill": 0.5, "first_term": 4.0, "redis": [6.0 if o.short else 10.0]},
                  "tear-down": {"first_kill": 1.5, "first_term": 3.0, "redis": [4.0 if o.short else 6.0]}}
 
     run = Run(o)
@@ -806,8 +823,11 @@ def main():
                        f"{counts2['links']} links, {counts2['pops']} PoPs, {counts2['datacenter configs']} DC configs, "
                        f"{counts2['extras']} extras"))
         if state2 is not None:
-            p2b = check_torn_down(state2, state1, services, outcome)
-            checks.append(("2b. nothing left after tear-down", p2b, "PoPs, DC configs, extras and delete-tree counts"))
+            p2b, explained = check_torn_down(state2, state1, services, outcome)
+            run.notes.extend(explained)
+            checks.append(("2b. nothing left after tear-down", p2b,
+                           "PoPs, DC configs, extras and delete-tree counts"
+                           + (f"; {len(explained)} left by a failed delete-tree (notes)" if explained else "")))
         else:
             checks.append(("2b. nothing left after tear-down", ["no tear-down: provisioning did not finish"], ""))
         known = set(by_id)

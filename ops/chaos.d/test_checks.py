@@ -111,8 +111,22 @@ class StateCheck(unittest.TestCase):
         self.assertTrue(any("duplicate: 2 extras bgp" in p for p in problems), problems)
 
     def test_left_after_tear_down(self):
-        problems = chaos.check_torn_down(state(pops=[7]), state(pops=[7]), self.services, {})
+        problems = chaos.check_torn_down(state(pops=[7]), state(pops=[7]), self.services, {})[0]
         self.assertTrue(any("left after tear-down: PoP config 7" in p for p in problems), problems)
+        completed = {"s-teardown": {"event": "completed", "result": json.dumps({"deleted": {"pops": 1}})}}
+        problems = chaos.check_torn_down(state(pops=[7]), state(pops=[7]), self.services, completed)[0]
+        self.assertTrue(any("PoP config 7 of s (delete-tree: completed)" in p for p in problems), problems)
+
+    def test_left_by_a_failed_delete_tree_is_explained(self):
+        failed = {"s-teardown": {"event": "failed", "error": json.dumps({"code": "child_failed"})}}
+        problems, explained = chaos.check_torn_down(state(pops=[7]), state(pops=[7]), self.services, failed)
+        self.assertEqual(problems, [])
+        self.assertEqual(len(explained), 1)
+
+    def test_delete_tree_miscounted(self):
+        completed = {"s-teardown": {"event": "completed", "result": json.dumps({"deleted": {"pops": 2}})}}
+        problems = chaos.check_torn_down(state(), state(pops=[7]), self.services, completed)[0]
+        self.assertTrue(any("the service held" in p for p in problems), problems)
 
 
 class FakeRedis:
