@@ -644,7 +644,7 @@ def check_torn_down(state, before, services, outcome):
     return problems, explained
 
 
-def check_keys(client, known_ids, live_workers):
+def check_keys(client, known_ids):
     """3. Every key is one the engine names; every job record is one of our jobs and is
     finished; nothing waiting, active, delayed or held; no intake list left."""
     problems, notes = [], []
@@ -692,8 +692,9 @@ def check_keys(client, known_ids, live_workers):
     return problems, notes, stats
 
 
-def check_secrets(client, markers, work, skip):
-    """4. No marker anywhere: key names and every value of every key, every file of the run."""
+def check_secrets_in_redis(client, markers):
+    """4a. No marker in any key name or any value of any key (strings, hashes, lists, sets,
+    sorted sets, streams)."""
     problems = []
     needles = {name: value.encode() for name, value in markers.items()}
     scanned_values = 0
@@ -706,6 +707,13 @@ def check_secrets(client, markers, work, skip):
             for name, needle in needles.items():
                 if needle in value:
                     problems.append(f"{name} in Redis key {decode(key)}: …{excerpt(value, needle)}…")
+    return problems, scanned_values
+
+
+def check_secrets_in_files(markers, work, skip):
+    """4b. No marker in any file of the run (logs, AOF, events, request log, CLI outputs)."""
+    problems = []
+    needles = {name: value.encode() for name, value in markers.items()}
     scanned_files = 0
     for directory, subdirectories, files in os.walk(work):
         if ".bin" in subdirectories:
@@ -720,7 +728,7 @@ def check_secrets(client, markers, work, skip):
             for name, needle in needles.items():
                 if needle in data:
                     problems.append(f"{name} in {os.path.relpath(path, work)} ({data.count(needle)}×): …{excerpt(data, needle)}…")
-    return problems, {"Redis values": scanned_values, "files": scanned_files}
+    return problems, scanned_files
 
 
 def excerpt(data, needle):
@@ -755,8 +763,8 @@ def main():
     run = Run(o)
     started = now()
     deadline = started + o.duration
-    machine = (f"{os.cpu_count()} cores, {cpu_model()}, "
-               f"{subprocess.run(['redis-server', '--version'], capture_output=True, text=True).stdout.split()[2]}")
+    redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
+    machine = f"{os.cpu_count()} cores, {cpu_model()}, Redis {redis_version.removeprefix('v=')}"
     results = {}
     try:
         run.write_redis_conf()
@@ -831,17 +839,17 @@ def main():
         else:
             checks.append(("2b. nothing left after tear-down", ["no tear-down: provisioning did not finish"], ""))
         known = set(by_id)
-        p3, notes3, stats3 = check_keys(run.client, known, 0)
+        p3, notes3, stats3 = check_keys(run.client, known)
         run.notes.extend(notes3)
         checks.append(("3. every queue key accounted for", p3,
                        f"{stats3['keys']} keys, {stats3['job records']} job records {stats3['job records by state']}"))
-        # The last of the files: stop Redis and the simulator so their logs are whole.
-        secrets_client_values = check_secrets(run.client, run.markers, o.work, skip={os.path.abspath(run.redis_conf)})
+        p4, values = check_secrets_in_redis(run.client, run.markers)
+        # Files once every process has stopped, their last lines written.
         run.client.close()
         run.stop_all()
-        p4, stats4 = check_secrets_files_only(run, secrets_client_values)
-        checks.append(("4. no secret anywhere", p4,
-                       f"{stats4['Redis values']} Redis values, {stats4['files']} files (logs, AOF, events, request log)"))
+        p4b, files = check_secrets_in_files(run.markers, o.work, skip={os.path.abspath(run.redis_conf)})
+        checks.append(("4. no secret anywhere", p4 + p4b,
+                       f"{values} Redis values, {files} files (logs, AOF, events, request log)"))
         p5 = list(run.unexpected_exits)
         checks.append(("5. workers stop only when told", p5,
                        f"{len(run.term_times)} graceful stops, longest {max(run.term_times, default=0):.1f} s"))
@@ -850,19 +858,6 @@ def main():
         return 1 if failed else 0
     finally:
         run.stop_all()
-
-
-def check_secrets_files_only(run, first):
-    """Files again once every process stopped (their last lines written)."""
-    problems_redis, stats = first
-    problems_files, stats_files = check_secrets(NoRedis(), run.markers, run.o.work, skip={os.path.abspath(run.redis_conf)})
-    redis_problems = [p for p in problems_redis if " in Redis key " in p]
-    return redis_problems + problems_files, {"Redis values": stats["Redis values"], "files": stats_files["files"]}
-
-
-class NoRedis:
-    def scan_keys(self, match="*"):
-        return []
 
 
 def cpu_model():

@@ -163,14 +163,14 @@ class KeysAndSecretsCheck(unittest.TestCase):
     def test_clean_keys_pass(self):
         redis = FakeRedis({P + "events": ("stream", []), P + "job:s-link": ("hash", ["state", "completed"]),
                            "connectq:budget:{ovh-abc}": ("hash", ["t", "1"])})
-        self.assertEqual(chaos.check_keys(redis, {"s-link"}, 0)[0], [])
+        self.assertEqual(chaos.check_keys(redis, {"s-link"})[0], [])
 
     def test_stray_keys_and_stuck_jobs(self):
         redis = FakeRedis({P + "job:s-link": ("hash", ["state", "active"]), P + "job:ghost": ("hash", ["state", "failed"]),
                            P + "mystery": ("string", ["x"]), "other": ("string", ["x"]),
                            P + "intake:w1": ("list", ["{}"]), P + "resource:occ:u1": ("list", ["s-pop"]),
                            P + "active": ("zset", ["s-link"]), P + "resourceLocks": ("hash", ["occ:u1", "s-link"])})
-        problems = chaos.check_keys(redis, {"s-link"}, 0)[0]
+        problems = chaos.check_keys(redis, {"s-link"})[0]
         for needle in ("left in state active", "unknown job: " + P + "job:ghost", "does not name: " + P + "mystery",
                        "outside the queue: other", "intake list of worker w1", "waiting for resource occ:u1",
                        "active holds 1", "resourceLocks holds 1"):
@@ -184,7 +184,8 @@ class KeysAndSecretsCheck(unittest.TestCase):
                 handle.write("connecting with markerXYZ\n")
             with open(os.path.join(work, "redis.conf"), "w") as handle:
                 handle.write("requirepass markerXYZ\n")
-            problems = chaos.check_secrets(redis, markers, work, skip={os.path.join(work, "redis.conf")})[0]
+            problems = (chaos.check_secrets_in_redis(redis, markers)[0]
+                        + chaos.check_secrets_in_files(markers, work, skip={os.path.join(work, "redis.conf")})[0])
         self.assertTrue(any("in Redis key " + P + "job:a" in p for p in problems), problems)
         self.assertTrue(any("in worker-1.log" in p for p in problems), problems)
         self.assertFalse(any("redis.conf" in p for p in problems), problems)
