@@ -17,6 +17,7 @@ import sys
 import time
 from collections import Counter, defaultdict
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import ovhsim  # noqa: E402
 from resp import Redis, RedisReplyError  # noqa: E402
