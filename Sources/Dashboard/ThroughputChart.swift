@@ -59,7 +59,7 @@ struct ThroughputChart {
             <div class="legend"><i style="background:#1f8a4c"></i>completed \(completed.reduce(0, +))\
             <i style="background:#c23b30"></i>failed \(failed.reduce(0, +)) in the last hour, per minute. \
             Counted from the completed and failed sets, so bounded by the completed-jobs retention \
-            (worker --keep-completed, --keep-completed-for); retried and deleted jobs leave their minute.</div>
+            (connectq settings: keep-completed, keep-completed-for); retried and deleted jobs leave their minute.</div>
             """
     }
 

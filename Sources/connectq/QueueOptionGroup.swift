@@ -21,19 +21,19 @@ struct QueueOptionGroup: ParsableArguments {
         do { _ = try RedisURL(redis) } catch { throw ValidationError("--redis: \(error)") }
     }
 
-    func openQueue(clientName: String, options: QueueOptions = QueueOptions()) throws -> Queue {
+    func openQueue(clientName: String) throws -> Queue {
         guard queueNames.count == 1 else { throw ValidationError("--queue: this command works on one queue; only `worker` serves several (a,b)") }
         let client = RedisClient(url: try RedisURL(redis), options: .init(clientName: clientName))
-        return Queue(redis: client, name: queue, options: options)
+        return Queue(redis: client, name: queue)
     }
 }
 
 extension QueueOptionGroup {
     /// One queue per name, each with a Redis connection of its own.
-    func openQueues(clientName: String, options: QueueOptions) throws -> [Queue] {
+    func openQueues(clientName: String) throws -> [Queue] {
         guard Set(queueNames).count == queueNames.count else { throw ValidationError("--queue: a queue is named twice in '\(queue)'") }
         let url = try RedisURL(redis)
-        return queueNames.map { Queue(redis: RedisClient(url: url, options: .init(clientName: clientName)), name: $0, options: options) }
+        return queueNames.map { Queue(redis: RedisClient(url: url, options: .init(clientName: clientName)), name: $0) }
     }
 }
 

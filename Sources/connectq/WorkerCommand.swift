@@ -35,14 +35,11 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Largest retry delay. (default: 10m)", transform: DurationArgument.parse)
     var retryCap = DurationArgument(.seconds(600))
 
-    @Option(help: "Completed jobs kept (for `connectq job` and idempotency), at most this many…")
-    var keepCompleted = 10_000
-
-    @Option(help: "…and for at most this long. (default: 24h)", transform: DurationArgument.parse)
-    var keepCompletedFor = DurationArgument(.seconds(86_400))
-
-    @Option(help: "Length the events stream is trimmed to (approximately).")
-    var eventsMaxLength = 100_000
+    // Retention and the events stream's length are the queue's settings, in Redis, since
+    // one worker's flag acted on every worker's jobs: these flags now only say where they went.
+    @Option(help: .hidden) var keepCompleted: String?
+    @Option(help: .hidden) var keepCompletedFor: String?
+    @Option(help: .hidden) var eventsMaxLength: String?
 
     @Option(help: "An ovh.conf file (the official clients' format); OVH_* variables win over it.")
     var ovhConfig: String?
@@ -75,8 +72,10 @@ struct WorkerCommand: AsyncParsableCommand {
         guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency: must be from 1 to 10000") }
         guard lease.duration >= .milliseconds(300) else { throw ValidationError("--lease: must be at least 300ms") }
         guard (0...1000).contains(maxStalls) else { throw ValidationError("--max-stalls: must be from 0 to 1000") }
-        guard keepCompleted >= 0 else { throw ValidationError("--keep-completed: must be 0 or more") }
-        guard eventsMaxLength >= 1 else { throw ValidationError("--events-max-length: must be at least 1") }
+        for (flag, value) in [("keep-completed", keepCompleted), ("keep-completed-for", keepCompletedFor), ("events-max-length", eventsMaxLength)]
+        where value != nil {
+            throw ValidationError("--\(flag) is the queue's setting now, the same for every worker: connectq settings set --\(flag) \(value!) [--queue Q]")
+        }
         guard RateLimit(ovhRateLimit) != nil else { throw ValidationError("--ovh-rate-limit: must be N/s or N/min with N > 0, such as 10/s or 60/min") }
         guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical") }
         guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format: must be text or json") }
@@ -96,11 +95,7 @@ struct WorkerCommand: AsyncParsableCommand {
         }, metadataProvider: AttemptMetadata.provider)
         let logger = Logger(label: "connectq")
         let metrics = metricsPort.map { _ in Self.bootstrapMetrics() }
-        var queueSettings = QueueOptions()
-        queueSettings.keepCompletedCount = keepCompleted
-        queueSettings.keepCompletedAge = keepCompletedFor.duration
-        queueSettings.eventsMaxLength = eventsMaxLength
-        let queues = try queueOptions.openQueues(clientName: "connectq-worker", options: queueSettings)
+        let queues = try queueOptions.openQueues(clientName: "connectq-worker")
         defer { queues.forEach { $0.redis.close() } }
         var options = WorkerOptions()
         options.concurrency = concurrency

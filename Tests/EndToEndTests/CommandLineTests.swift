@@ -85,7 +85,9 @@ import TestSupport
         let infinite = try await runConnectq(["worker", "--grace", "infs"])
         #expect(infinite.status != 0 && infinite.stderr.contains("up to 30 days"))
         let help = try await runConnectq(["worker", "--help"])
-        #expect(help.stdout.contains("(default: 25s)") && help.stdout.contains("(default: 24h)"))
+        #expect(help.stdout.contains("(default: 25s)") && help.stdout.contains("(default: 10m)"))
+        let moved = try await runConnectq(["worker", "--keep-completed", "0"])
+        #expect(moved.status != 0 && moved.stderr.contains("connectq settings set --keep-completed 0"))
         let typo = try await withRedisServer { server in try await runConnectq(["stats", "--redis", server.urlString, "--queue", "defualt"]) }
         #expect(typo.status == 1 && typo.stderr.contains("defualt") && typo.stderr.contains("known queues"))
     }
@@ -225,9 +227,7 @@ import TestSupport
 
     @Test func eventsSaysWhenTrimmingMadeItMissSome() async throws {
         try await withRedisServer { server in
-            var options = QueueOptions()
-            options.eventsMaxLength = 10
-            try await withQueue(server, name: "trim", options: options) { queue in
+            try await withQueue(server, name: "trim", settings: [.eventsMaxLength: 10]) { queue in
                 _ = try await queue.enqueue((1...400).map { JobDocument(type: "noop", args: [:], id: "t\($0)") })
                 let trimmed = try #require(try await queue.firstKeptEventIDAfterTrimming())
                 let common = ["--redis", server.urlString, "--queue", "trim"]
@@ -236,6 +236,22 @@ import TestSupport
                 let recent = try await runConnectq(["events", "--from", trimmed] + common)
                 #expect(recent.status == 0 && !recent.stderr.contains("gap"))
             }
+        }
+    }
+
+    @Test func settingsAreSetOnceForTheQueue() async throws {
+        try await withRedisServer { server in
+            let common = ["--redis", server.urlString, "--queue", "cfg"]
+            let shown = try await runConnectq(["settings"] + common)
+            #expect(shown.status == 0 && shown.stdout.contains("keep-completed-for  24h  (default)"))
+            let set = try await runConnectq(["settings", "set", "--keep-failed-for", "7d", "--keep-completed", "50"] + common)
+            #expect(set.status != 0 && set.stderr.contains("--keep-failed-for"))
+            let ok = try await runConnectq(["settings", "set", "--keep-failed-for", "168h", "--keep-completed", "50"] + common)
+            #expect(ok.status == 0 && ok.stdout.contains("keep-failed-for = 168h") && ok.stdout.contains("keep-completed = 50"))
+            let json = try JSONValue.parse(try await runConnectq(["settings", "--json"] + common).stdout)
+            #expect(json["keep-completed"] == .int(50) && json["keep-failed-for"] == .string("168h") && json["events-max-length"] == .int(100_000))
+            let none = try await runConnectq(["settings", "set"] + common)
+            #expect(none.status != 0 && none.stderr.contains("at least one setting"))
         }
     }
 }

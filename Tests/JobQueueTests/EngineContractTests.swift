@@ -334,10 +334,8 @@ import TestSupport
     }
 
     @Test func completedJobsAreKeptWithinTheRetention() async throws {
-        var options = QueueOptions()
-        options.keepCompletedCount = 5
         try await withRedisServer { server in
-            try await withQueue(server, options: options) { queue in
+            try await withQueue(server, settings: [.keepCompleted: 5]) { queue in
                 let ids = (1...40).map { "r\($0)" }
                 try await push(queue, ids.map { #"{"type":"noop","args":{},"id":"\#($0)"}"# })
                 try await withWorker(queue) { try await queue.waitForTerminal(ids) }
@@ -351,10 +349,8 @@ import TestSupport
     }
 
     @Test func completedJobsOlderThanTheRetentionAgeAreForgotten() async throws {
-        var options = QueueOptions()
-        options.keepCompletedAge = .milliseconds(500)
         try await withRedisServer { server in
-            try await withQueue(server, options: options) { queue in
+            try await withQueue(server, settings: [.keepCompletedFor: 500]) { queue in
                 try await push(queue, [#"{"type":"noop","args":{},"id":"old","idempotencyKey":"once"}"#])
                 try await withWorker(queue) { try await queue.waitForTerminal(["old"]) }
                 try await Task.sleep(for: .milliseconds(700))
@@ -368,10 +364,8 @@ import TestSupport
     }
 
     @Test func theEventsStreamIsTrimmedToItsConfiguredLength() async throws {
-        var options = QueueOptions()
-        options.eventsMaxLength = 100
         try await withRedisServer { server in
-            try await withQueue(server, options: options) { queue in
+            try await withQueue(server, settings: [.eventsMaxLength: 100]) { queue in
                 let ids = (1...300).map { "t\($0)" }
                 try await push(queue, ids.map { #"{"type":"noop","args":{},"id":"\#($0)"}"# })
                 try await withWorker(queue) {
@@ -380,6 +374,39 @@ import TestSupport
                 let length = try await queue.redis.send("XLEN", queue.keys.events).integer ?? 0
                 // Trimming is approximate (whole stream nodes), never below the bound.
                 #expect(length >= 100 && length < 900)
+            }
+        }
+    }
+
+    @Test func failedJobsAndRejectedEntriesAreKeptWithinTheirRetention() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, settings: [.keepFailed: 3]) { queue in
+                let ids = (1...10).map { "f\($0)" }
+                try await push(queue, ids.map { #"{"type":"noop","args":{"failPermanently":true},"id":"\#($0)"}"# } + ["not json"])
+                try await withWorker(queue) {
+                    try await eventually("all failed") { try await queue.terminalEvents().count == 11 }
+                }
+                #expect(try await queue.stats().failed == 3)
+                #expect(try await queue.job("f1") == nil)
+                let leftovers = try await queue.redis.send("KEYS", queue.keys.job("*")).array?.count
+                #expect(leftovers == 3)
+                // Every job still got its one terminal event.
+                #expect(try await queue.terminalEvents().values.allSatisfy { $0.count == 1 })
+            }
+        }
+    }
+
+    @Test func settingsAreTheQueuesOwnForEveryWorkerAndSayWhenTheyChange() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                try await queue.prepare()
+                #expect(try await queue.settings().set.isEmpty)
+                try await queue.configure([.keepCompleted: 7, .keepFailedFor: 3_600_000])
+                let (settings, set) = try await queue.settings()
+                #expect(settings.keepCompleted == 7 && settings.keepFailedFor == .seconds(3600) && set == [.keepCompleted, .keepFailedFor])
+                let event = try #require(try await queue.allEvents().last)
+                #expect(event.event == "settings" && event.fields["keep-completed"] == "7" && event.jobID.isEmpty)
+                await #expect(throws: QueueError.self) { try await queue.configure([.eventsMaxLength: 0]) }
             }
         }
     }

@@ -27,7 +27,7 @@ PREFIX = f"connectq:{{{QUEUE}}}:"
 # Sources/JobQueue/QueueKeys.swift: the keys the engine names, whole or as a prefix.
 FIXED_KEYS = {"inbox", "events", "waiting", "delayed", "active", "waitingChildren", "waitingResource",
               "resourceLocks", "completed", "failed", "workers", "workerSeen", "wakeup", "idempotency",
-              "sequence", "paused"}
+              "sequence", "paused", "settings"}
 PREFIX_KEYS = ("job:", "intake:", "resource:")
 TERMINAL = ("completed", "failed")
 WORKERS = 3
@@ -227,7 +227,7 @@ class Run:
         with open(path, "ab") as handle:
             handle.write(f"=== ops/chaos: start #{self.starts[slot]} of worker {slot + 1} at {time.strftime('%H:%M:%S')} ===\n".encode())
         argv = [os.path.join(self.bin, "connectq"), "worker", "--concurrency", "16", "--ovh-task-poll", "50ms",
-                "--ovh-rate-limit", "2000/s", "--events-max-length", "10000000", "--lease", f"{LEASE_S}s",
+                "--ovh-rate-limit", "2000/s", "--lease", f"{LEASE_S}s",
                 "--grace", "3s", "--max-stalls", "10", "--retry-cap", "4s", "--log-level", self.o.log_level]
         self.workers[slot] = subprocess.Popen(argv, env=self.env, stdout=open(path, "ab"), stderr=subprocess.STDOUT)
         self.started_at[slot] = now()
@@ -773,6 +773,10 @@ def main():
         state0 = run.start_simulator()
         if len(state0["services"]) < o.services:
             raise SystemExit("the simulator has fewer services than asked")
+        # Every event is kept for the checks: the queue's own setting, for all its workers.
+        configured = run.connectq("settings", "set", "--events-max-length", "10000000", output="settings.txt")
+        if configured.returncode != 0:
+            raise SystemExit(f"connectq settings set failed: {configured.stderr}")
         for slot in range(WORKERS):
             run.start_worker(slot)
         services = plan_services(state0, o.services)

@@ -6,12 +6,12 @@ extension QueueLibrary {
     /// stalls, token, worker, result, error, raw, children, pending, duplicateOf, idemKey,
     /// since, started, checkpoint. JobState.swift lists the states, EventKind.swift the events.
     ///
-    /// Every call passes the queue's keys (QueueKey order) and three settings before the
-    /// function's own arguments: events stream length, completed jobs kept (count), and
-    /// completed jobs kept (age, ms). Every time compared or stored is Redis's (`TIME`).
+    /// Every call passes the queue's keys (QueueKey order) and the function's own arguments;
+    /// the queue's settings are read from its `settings` hash. Every time compared or stored
+    /// is Redis's (`TIME`).
     static let commonLua = #"""
-    local K, now, eventsMaxLen, keepCompleted, keepCompletedMs
-    local toWaiting, toWaitingPriority, leftActive, completedAt
+    local K, now, eventsMaxLen, keepCompleted, keepCompletedMs, keepFailed, keepFailedMs
+    local toWaiting, toWaitingPriority, leftActive, completedAt, failedSome
 
     -- Redis's clock in ms: the only clock the engine compares against.
     local function clock()
@@ -19,16 +19,19 @@ extension QueueLibrary {
       return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
     end
 
-    -- Binds the keys and settings of this call, reads the clock, returns the own arguments.
+    -- Binds the keys of this call, reads the queue's settings (QueueSettings: unset fields
+    -- take SETTINGS' defaults) and the clock, returns the arguments.
     local function begin(keys, args)
       K = {}
       for i, name in ipairs(NAMES) do K[name] = keys[i] end
       now = clock()
-      eventsMaxLen = args[1]; keepCompleted = tonumber(args[2]); keepCompletedMs = tonumber(args[3])
-      toWaiting, toWaitingPriority, leftActive, completedAt = {}, {}, {}, {}
-      local own = {}
-      for i = 4, #args do own[#own + 1] = args[i] end
-      return own
+      local set = redis.call('HMGET', K.settings, SETTINGS_FIELDS[1], SETTINGS_FIELDS[2], SETTINGS_FIELDS[3],
+        SETTINGS_FIELDS[4], SETTINGS_FIELDS[5])
+      local function setting(i) return tonumber(set[i] or SETTINGS_DEFAULTS[i]) end
+      eventsMaxLen = tostring(setting(1)); keepCompleted = setting(2); keepCompletedMs = setting(3)
+      keepFailed = setting(4); keepFailedMs = setting(5)
+      toWaiting, toWaitingPriority, leftActive, completedAt, failedSome = {}, {}, {}, {}, false
+      return args
     end
 
     local function jobKey(id) return K.jobPrefix .. id end
@@ -198,6 +201,19 @@ extension QueueLibrary {
       failJob(job, cjson.encode({code = 'cancelled', retryable = false, message = 'job ' .. job.id .. ' was cancelled by an operator'}))
     end
 
+    -- Failed jobs (rejected entries among them) are kept for a bounded count and age too.
+    local function trimFailed()
+      local excess = redis.call('ZCARD', K.failed) - keepFailed
+      if excess > 0 then
+        for _, id in ipairs(redis.call('ZRANGE', K.failed, 0, math.min(excess, 500) - 1)) do
+          redis.call('ZREM', K.failed, id); forget(id)
+        end
+      end
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.failed, '-inf', now - keepFailedMs, 'LIMIT', 0, 100)) do
+        redis.call('ZREM', K.failed, id); forget(id)
+      end
+    end
+
     -- Every function returns through this: the batched list and set writes happen here.
     local function finish(value)
       flushWaiting()
@@ -206,6 +222,7 @@ extension QueueLibrary {
         callInChunks('ZADD', K.completed, completedAt)
         trimCompleted()
       end
+      if failedSome then trimFailed() end
       return value
     end
 
@@ -250,6 +267,7 @@ extension QueueLibrary {
       redis.call('ZREM', K.active, job.id)
       redis.call('ZREM', K.delayed, job.id)
       redis.call('ZADD', K.failed, now, job.id)
+      failedSome = true
       releaseIdempotencyKey(job)
       emit(E.failed, job, withDuration(job, {'error', errorJson}))
       failWaitingParent(job, errorJson)
