@@ -238,3 +238,61 @@ public enum JobID {
         UUID().uuidString.lowercased()
     }
 }
+
+extension JobDocument {
+    /// Every rule a document breaks, not only the first: each error names a field, and
+    /// setting that field aside shows what else is wrong (at most `limit` errors). Errors
+    /// about a required field, or about the whole document, end the search.
+    public static func allErrors(of value: JSONValue, registry: JobRegistry?, mode: ValidationMode, limit: Int = 20) -> [JobError] {
+        var errors: [JobError] = []
+        var current = value
+        while errors.count < limit {
+            do {
+                _ = try JobDocument(current, path: "", registry: registry, mode: mode)
+                return errors
+            } catch {
+                if errors.contains(where: { $0.field == error.field && $0.message == error.message }) { return errors }
+                errors.append(error)
+                guard let field = error.field, let reduced = current.removing(path: field), reduced != current else { return errors }
+                current = reduced
+            }
+        }
+        return errors
+    }
+}
+
+extension JSONValue {
+    /// This value without the member at `path` (`args.subnet`, `then[0].id`), or nil when
+    /// the path names nothing removable.
+    func removing(path: String) -> JSONValue? {
+        guard case .object(var object) = self, !path.isEmpty else { return nil }
+        var head = Substring(path)
+        var rest: Substring = ""
+        if let dot = path.firstIndex(of: ".") {
+            head = path[..<dot]
+            rest = path[path.index(after: dot)...]
+        }
+        if let bracket = head.firstIndex(of: "["), head.hasSuffix("]"), let index = Int(head[head.index(after: bracket)..<head.index(before: head.endIndex)]) {
+            let name = String(head[..<bracket])
+            guard case .array(var items)? = object[name], items.indices.contains(index) else { return nil }
+            if rest.isEmpty {
+                items.remove(at: index)
+            } else {
+                guard let reduced = items[index].removing(path: String(rest)) else { return nil }
+                items[index] = reduced
+            }
+            object[name] = .array(items)
+            return .object(object)
+        }
+        let name = String(head)
+        if rest.isEmpty {
+            // Required members cannot be set aside: the next error would only say so.
+            guard object[name] != nil, name != "type", name != "args" else { return nil }
+            object[name] = nil
+        } else {
+            guard let member = object[name], let reduced = member.removing(path: String(rest)) else { return nil }
+            object[name] = reduced
+        }
+        return .object(object)
+    }
+}

@@ -56,8 +56,10 @@ struct EnqueueCommand: AsyncParsableCommand {
                     }
                     documents.append(document)
                 } catch {
-                    // The message starts with the field it is about (`args.subnet: must be …`).
-                    problems.append("\(label)\(named): \(error.message) [\(error.code)]")
+                    // Every rule it breaks, each message starting with its field (`args.subnet: must be …`).
+                    for problem in JobDocument.allErrors(of: item, registry: registry, mode: .complete) {
+                        problems.append("\(label)\(named): \(problem.message) [\(problem.code)]")
+                    }
                 }
             }
         }
@@ -72,7 +74,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         }
         guard problems.isEmpty else {
             problems.forEach(printError)
-            printError("nothing was pushed: \(problems.count) invalid job(s)")
+            printError("nothing was pushed: \(problems.count) problem(s) in the jobs above")
             throw ExitCode(2)
         }
         let queue = try queueOptions.openQueue(clientName: "connectq-enqueue")

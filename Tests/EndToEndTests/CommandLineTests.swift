@@ -171,6 +171,11 @@ import TestSupport
         let twice = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "-"],
                                           input: #"[{"type":"noop","args":{},"id":"same"},{"type":"noop","args":{},"id":"same"}]"#)
         #expect(twice.status == 2 && twice.stderr.contains("duplicate_id") && twice.stderr.contains("nothing was pushed"))
+        // Every rule a job breaks, not only the first.
+        let many = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "-"],
+                                         input: #"{"type":"noop","args":{"sleepMs":"x"},"maxAttempts":0,"priority":11,"bogus":1}"#)
+        #expect(many.status == 2)
+        for field in ["bogus:", "args.sleepMs:", "maxAttempts:", "priority:"] { #expect(many.stderr.contains(field), "\(field)") }
         try await withRedisServer { server in
             try await withQueue(server, name: "rep") { queue in
                 let common = ["--redis", server.urlString, "--queue", "rep"]
