@@ -133,19 +133,24 @@ extension QueueLibrary {
       redis.call('DEL', jobKey(id))
     end
 
-    -- Completed jobs are kept for a bounded count and age; a bounded number is dropped per
-    -- call so the cost stays flat.
-    local function trimCompleted()
-      local excess = redis.call('ZCARD', K.completed) - keepCompleted
+    -- Finished jobs (a set scored by when they finished) are kept for a bounded count and
+    -- age; a bounded number is dropped per call so the cost stays flat.
+    local function trimFinished(set, keepCount, keepMs)
+      local excess = redis.call('ZCARD', set) - keepCount
       if excess > 0 then
-        for _, id in ipairs(redis.call('ZRANGE', K.completed, 0, math.min(excess, 500) - 1)) do
-          redis.call('ZREM', K.completed, id); forget(id)
+        for _, id in ipairs(redis.call('ZRANGE', set, 0, math.min(excess, 500) - 1)) do
+          redis.call('ZREM', set, id); forget(id)
         end
       end
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.completed, '-inf', now - keepCompletedMs, 'LIMIT', 0, 100)) do
-        redis.call('ZREM', K.completed, id); forget(id)
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now - keepMs, 'LIMIT', 0, 100)) do
+        redis.call('ZREM', set, id); forget(id)
       end
     end
+
+    local function trimCompleted() trimFinished(K.completed, keepCompleted, keepCompletedMs) end
+
+    -- Failed jobs (rejected entries among them) too.
+    local function trimFailed() trimFinished(K.failed, keepFailed, keepFailedMs) end
 
     -- One job at a time per resource. A job holds all its resources or none: it takes them
     -- when it starts (fetch), or waits in the queue of the first one that is busy; it
@@ -199,19 +204,6 @@ extension QueueLibrary {
     -- An operator cancelled it while it ran: whatever its attempt asks next, it ends here.
     local function failCancelled(job)
       failJob(job, cjson.encode({code = 'cancelled', retryable = false, message = 'job ' .. job.id .. ' was cancelled by an operator'}))
-    end
-
-    -- Failed jobs (rejected entries among them) are kept for a bounded count and age too.
-    local function trimFailed()
-      local excess = redis.call('ZCARD', K.failed) - keepFailed
-      if excess > 0 then
-        for _, id in ipairs(redis.call('ZRANGE', K.failed, 0, math.min(excess, 500) - 1)) do
-          redis.call('ZREM', K.failed, id); forget(id)
-        end
-      end
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.failed, '-inf', now - keepFailedMs, 'LIMIT', 0, 100)) do
-        redis.call('ZREM', K.failed, id); forget(id)
-      end
     end
 
     -- Every function returns through this: the batched list and set writes happen here.
