@@ -80,7 +80,7 @@ struct VrackName: Decodable, Sendable, Hashable, CustomStringConvertible {
         let arg = try ArgValue(decoder)
         let text = try arg.string()
         let digits = text.utf8.dropFirst(3)
-        guard text.hasPrefix("pn-"), !digits.isEmpty, digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+        guard text.hasPrefix("pn-"), (1...20).contains(digits.count), digits.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
             throw arg.broken("must be a vRack name such as pn-12345, got '\(text.prefix(80))'")
         }
         value = text

@@ -7,7 +7,7 @@ import OVHModels
 /// task: extras, then datacenter configs, then the PoP, never one recursive DELETE.
 /// Datacenter configs shared with another OCC of the vRack stay (and their extras).
 /// Safe to run again: what is gone counts as deleted. It starts nothing itself (its
-/// children do), so it saves no checkpoint.
+/// children do); its checkpoint tells its planned children from the document's own.
 public struct DeleteTree: JobExecutor {
     public static let type = "delete-tree"
     public static let inheritableArgs: [String: JSONValue] = ["serviceName": InheritedArg.serviceName]
@@ -39,12 +39,15 @@ public struct DeleteTree: JobExecutor {
 
     public func run(_ args: Args, in context: JobContext) async throws -> JobOutcome<Result> {
         let sn = args.serviceName.value
-        if !context.childResults.isEmpty {
-            // Second run: every delete job below completed.
+        // Children given in the document ran first; the plan's children are counted apart
+        // from them, so a delete-tree with children of its own still deletes.
+        if let planned = context.checkpoint?["plannedChildren"]?.intValue, let before = context.checkpoint?["childrenBefore"]?.intValue,
+           context.childResults.count >= Int(before + planned) {
             return .completed(Result(serviceName: sn, deleted: DeletedCounts.sum(context.childResults.values)))
         }
         let plan = try await Self.plan(client, sn, onlyPop: args.popId?.value)
-        guard !plan.isEmpty else { return .completed(Result(serviceName: sn, deleted: DeletedCounts())) }
+        guard !plan.isEmpty else { return .completed(Result(serviceName: sn, deleted: DeletedCounts.sum(context.childResults.values))) }
+        try await context.saveCheckpoint(.object(["childrenBefore": .int(Int64(context.childResults.count)), "plannedChildren": .int(Int64(plan.count))]))
         return .awaitChildren(plan)
     }
 

@@ -56,7 +56,7 @@ struct Settlement: Sendable {
     let outcome: Outcome
 }
 
-/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): thirteen arguments.
+/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): fourteen arguments.
 struct JobRecord: Sendable {
     var id: String
     var type: String
@@ -73,10 +73,13 @@ struct JobRecord: Sendable {
     var priority: Int
     /// Its type is unknown to the worker that made the record (see FetchedJob.unvalidated).
     var unvalidated: Bool
+    /// What an idempotencyKey stands for: the type and args (the functions keep a digest),
+    /// so a key reused for other work is refused, not answered with another job's result.
+    var idempotentContent: String
 
     var arguments: [String] {
         [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree),
-         resources.joined(separator: " "), String(priority), unvalidated ? "1" : ""]
+         resources.joined(separator: " "), String(priority), unvalidated ? "1" : "", idempotentContent]
     }
 
     /// A document and its children, parents before children, ids assigned; `registry`
@@ -92,7 +95,8 @@ struct JobRecord: Sendable {
             children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
             subtree: 1 + childTrees.reduce(0) { $0 + $1.count },
             resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [],
-            priority: document.priority, unvalidated: document.resourceKeys == nil && registry?.knows(document.type) != true)
+            priority: document.priority, unvalidated: document.resourceKeys == nil && registry?.knows(document.type) != true,
+            idempotentContent: document.idempotencyKey == nil ? "" : document.type + "\n" + JSONValue.object(document.args).jsonText)
         return [root] + childTrees.flatMap { $0 }
     }
 

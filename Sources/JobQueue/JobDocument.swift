@@ -51,6 +51,9 @@ public struct JobDocument: Sendable, Hashable {
 
     /// Parses raw text from the inbox or a file. `registry` nil skips the per-type checks.
     public static func parse(_ raw: [UInt8], registry: JobRegistry?) throws(JobError) -> JobDocument {
+        guard raw.count <= JobLimits.documentBytes else {
+            throw JobError(code: .tooLarge, message: "the document is \(raw.count) bytes; the limit is \(JobLimits.documentBytes)", retryable: false)
+        }
         let value: JSONValue
         do {
             value = try JSONValue.parse(raw)
@@ -140,16 +143,30 @@ public struct JobDocument: Sendable, Hashable {
         }
         if let metaValue = object["meta"] {
             guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
+            let size = metaValue.jsonBytes.count
+            guard size <= JobLimits.metaBytes else {
+                throw .invalid(field("meta"), "must be at most \(JobLimits.metaBytes) bytes as JSON (it is copied into every event), got \(size)")
+            }
             self.meta = metaValue
         }
         self.then = try Self.documents(object["then"], name: "then", path: path, registry: registry, mode: .followUp)
         self.children = try Self.documents(object["children"], name: "children", path: path, registry: registry, mode: .complete)
-        if path.isEmpty { try checkUniqueIDs() }
+        if path.isEmpty {
+            var jobs = 0
+            walk(path: "") { _, _ in jobs += 1 }
+            guard jobs <= JobLimits.jobsPerDocument else {
+                throw JobError(code: .tooLarge, message: "the document holds \(jobs) jobs with its then and children; the limit is \(JobLimits.jobsPerDocument)",
+                               retryable: false)
+            }
+            try checkUniqueIDs()
+        }
     }
 
     private static func documents(_ value: JSONValue?, name: String, path: String, registry: JobRegistry?, mode: ValidationMode) throws(JobError) -> [JobDocument] {
         guard let value else { return [] }
         guard let items = value.arrayValue else { throw .invalid(path + name, "must be an array of jobs, got \(value.kindName)") }
+        let limit = name == "then" ? JobLimits.thenPerJob : JobLimits.childrenPerJob
+        guard items.count <= limit else { throw .invalid(path + name, "must hold at most \(limit) jobs, got \(items.count)") }
         var documents: [JobDocument] = []
         for (index, item) in items.enumerated() {
             documents.append(try JobDocument(item, path: "\(path)\(name)[\(index)].", registry: registry, mode: mode))
@@ -165,6 +182,13 @@ public struct JobDocument: Sendable, Hashable {
             if !seen.insert(id).inserted { duplicate = (path + "id", id) }
         }
         if let (field, id) = duplicate { throw .invalid(field, "id '\(id)' is used twice in this document") }
+    }
+
+    /// The ids given in this document, its children and follow-ups, at every depth.
+    public var givenIDs: [String] {
+        var ids: [String] = []
+        walk(path: "") { document, _ in if let id = document.id { ids.append(id) } }
+        return ids
     }
 
     private func walk(path: String, _ visit: (JobDocument, String) -> Void) {
@@ -212,5 +236,63 @@ public enum JobID {
 
     public static func generate() -> String {
         UUID().uuidString.lowercased()
+    }
+}
+
+extension JobDocument {
+    /// Every rule a document breaks, not only the first: each error names a field, and
+    /// setting that field aside shows what else is wrong (at most `limit` errors). Errors
+    /// about a required field, or about the whole document, end the search.
+    public static func allErrors(of value: JSONValue, registry: JobRegistry?, mode: ValidationMode, limit: Int = 20) -> [JobError] {
+        var errors: [JobError] = []
+        var current = value
+        while errors.count < limit {
+            do {
+                _ = try JobDocument(current, path: "", registry: registry, mode: mode)
+                return errors
+            } catch {
+                if errors.contains(where: { $0.field == error.field && $0.message == error.message }) { return errors }
+                errors.append(error)
+                guard let field = error.field, let reduced = current.removing(path: field), reduced != current else { return errors }
+                current = reduced
+            }
+        }
+        return errors
+    }
+}
+
+extension JSONValue {
+    /// This value without the member at `path` (`args.subnet`, `then[0].id`), or nil when
+    /// the path names nothing removable.
+    func removing(path: String) -> JSONValue? {
+        guard case .object(var object) = self, !path.isEmpty else { return nil }
+        var head = Substring(path)
+        var rest: Substring = ""
+        if let dot = path.firstIndex(of: ".") {
+            head = path[..<dot]
+            rest = path[path.index(after: dot)...]
+        }
+        if let bracket = head.firstIndex(of: "["), head.hasSuffix("]"), let index = Int(head[head.index(after: bracket)..<head.index(before: head.endIndex)]) {
+            let name = String(head[..<bracket])
+            guard case .array(var items)? = object[name], items.indices.contains(index) else { return nil }
+            if rest.isEmpty {
+                items.remove(at: index)
+            } else {
+                guard let reduced = items[index].removing(path: String(rest)) else { return nil }
+                items[index] = reduced
+            }
+            object[name] = .array(items)
+            return .object(object)
+        }
+        let name = String(head)
+        if rest.isEmpty {
+            // Required members cannot be set aside: the next error would only say so.
+            guard object[name] != nil, name != "type", name != "args" else { return nil }
+            object[name] = nil
+        } else {
+            guard let member = object[name], let reduced = member.removing(path: String(rest)) else { return nil }
+            object[name] = reduced
+        }
+        return .object(object)
     }
 }

@@ -13,6 +13,8 @@ public struct JobError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let malformed: Code = "malformed"
         /// A field breaks a rule; `field` names it.
         public static let invalid: Code = "invalid"
+        /// Past one of `JobLimits`: the document, or its tree of jobs.
+        public static let tooLarge: Code = "too_large"
         public static let unknownType: Code = "unknown_type"
         public static let duplicateId: Code = "duplicate_id"
         public static let duplicateFailed: Code = "duplicate_failed"

@@ -37,6 +37,9 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     case failed
     /// Version 2, queue-wide (no job id): `connectq pause` / `connectq resume`.
     case paused, resumed
+    /// Queue-wide (no job id): `connectq settings set` changed the queue's settings; the
+    /// event carries each changed field and its value.
+    case settings
 
     public var isTerminal: Bool { self == .completed || self == .failed }
 }

@@ -18,6 +18,31 @@ extension Queue {
         return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
     }
 
+    /// The queue's settings as every worker applies them, and which were set (the others
+    /// are defaults).
+    public func settings() async throws(RedisError) -> (settings: QueueSettings, set: Set<QueueSettings.Field>) {
+        let stored = try await redis.send("HGETALL", keys[.settings]).checked().fieldMap ?? [:]
+        var settings = QueueSettings()
+        var set: Set<QueueSettings.Field> = []
+        for field in QueueSettings.Field.allCases {
+            if let text = stored[field.rawValue], let value = Int64(text) {
+                settings[field] = value
+                set.insert(field)
+            }
+        }
+        return (settings, set)
+    }
+
+    /// Sets some of the queue's settings for every worker at once (one `settings` event).
+    public func configure(_ changes: [QueueSettings.Field: Int64]) async throws {
+        for (field, value) in changes where !field.range.contains(value) {
+            throw QueueError.invalidSetting("\(field.rawValue): must be from \(field.range.lowerBound) to \(field.range.upperBound)\(field.isDuration ? " ms" : ""), got \(value)")
+        }
+        var arguments: [any RedisArgument] = []
+        for field in QueueSettings.Field.allCases { if let value = changes[field] { arguments += [field.rawValue, value] } }
+        _ = try await run(.configure, arguments)
+    }
+
     /// No attempt starts until `resume`; false when it was paused already.
     @discardableResult
     public func pause() async throws(RedisError) -> Bool {

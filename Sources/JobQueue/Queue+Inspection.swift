@@ -129,6 +129,25 @@ extension Queue {
         return (reply.array ?? []).compactMap(QueueEvent.init)
     }
 
+    /// The id of the newest event, or "0-0" when there is none.
+    public func lastEventID() async throws(RedisError) -> String {
+        let reply = try await redis.send("XREVRANGE", keys.events, "+", "-", "COUNT", 1).checked()
+        return reply.array?.first.flatMap { QueueEvent($0)?.streamID } ?? "0-0"
+    }
+
+    /// The oldest event the stream still holds, when trimming has removed older ones (nil
+    /// when it never trimmed): a reader whose position is before it may have missed some.
+    public func firstKeptEventIDAfterTrimming() async throws(RedisError) -> String? {
+        let reply = try await redis.send("XINFO", "STREAM", keys.events)
+        if case .error = reply { return nil }
+        guard let items = reply.array else { return nil }
+        var info: [String: RedisValue] = [:]
+        for index in stride(from: 0, to: items.count - 1, by: 2) { info[items[index].string ?? ""] = items[index + 1] }
+        guard let added = info["entries-added"]?.integer, let length = info["length"]?.integer, added > length,
+              let first = info["first-entry"]?.array?.first?.string else { return nil }
+        return first
+    }
+
     /// Waits up to `block` for events after `after` (XREAD BLOCK); use a client of its own.
     public func waitForEvents(on client: RedisClient, after: String, block: Duration, count: Int = 1000) async throws(RedisError) -> [QueueEvent] {
         let reply = try await client.send("XREAD", "COUNT", count, "BLOCK", block.milliseconds, "STREAMS", keys.events, after)

@@ -5,16 +5,10 @@ import RedisClient
 public struct Queue: Sendable {
     public let redis: RedisClient
     public let keys: QueueKeys
-    public let options: QueueOptions
-    /// The settings every function call passes first (see CommonLua.swift).
-    private let settings: [[UInt8]]
 
-    public init(redis: RedisClient, name: String, options: QueueOptions = QueueOptions()) {
+    public init(redis: RedisClient, name: String) {
         self.redis = redis
         self.keys = QueueKeys(queue: name)
-        self.options = options
-        self.settings = [options.eventsMaxLength.redisBytes, options.keepCompletedCount.redisBytes,
-                         options.keepCompletedAge.milliseconds.redisBytes]
     }
 
     /// The oldest Redis the engine runs on: it is a Redis Functions library (7.0).
@@ -34,7 +28,7 @@ public struct Queue: Sendable {
     }
 
     func call(_ function: QueueFunction, _ arguments: [[UInt8]]) -> RedisFunctionLibrary.Call {
-        RedisFunctionLibrary.Call(function: function.name, keys: keys.all, arguments: settings + arguments)
+        RedisFunctionLibrary.Call(function: function.name, keys: keys.all, arguments: arguments)
     }
 
     func call(_ function: QueueFunction, _ arguments: [any RedisArgument]) -> RedisFunctionLibrary.Call {
@@ -83,10 +77,11 @@ public struct Queue: Sendable {
 public enum QueueError: Error, CustomStringConvertible {
     case duplicateID(String)
     case redisTooOld(String)
+    case invalidSetting(String)
 
     public var description: String {
         switch self {
-        case .duplicateID(let message): return message
+        case .duplicateID(let message), .invalidSetting(let message): return message
         case .redisTooOld(let version):
             return "Redis \(version) is too old: connectq needs Redis 7.0 or newer (its engine is a Redis Functions library)"
         }
@@ -94,7 +89,7 @@ public enum QueueError: Error, CustomStringConvertible {
 }
 
 extension Duration {
-    var milliseconds: Int64 {
+    public var milliseconds: Int64 {
         let parts = components
         return parts.seconds * 1000 + parts.attoseconds / 1_000_000_000_000_000
     }

@@ -31,6 +31,8 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case sequence
     /// Set while the queue is paused: no attempt starts (intake goes on).
     case paused
+    /// The queue's settings (`QueueSettings`): field → value; unset fields take the defaults.
+    case settings
     /// `job:ID`, one hash per job: state, document, attempts, lease token, result, error…
     case jobPrefix = "job:"
     /// `intake:WORKER`: inbox entries a worker has taken and not settled yet.

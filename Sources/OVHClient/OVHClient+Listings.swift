@@ -31,9 +31,9 @@ extension OVHClient {
     /// One collection GET asking for objects. Without `X-Pagination-Size` the simulator
     /// answers every object in one page; should the API page anyway (its answer says
     /// `X-Pagination-Elements` is more than it sent), the following pages are read too.
-    public func listing<Object: Decodable & Sendable>(_ path: String, of type: Object.Type = Object.self) async throws(OVHError) -> Listing<Object> {
+    public func listing<Object: Decodable & Sendable>(_ path: String, route: String, of type: Object.Type = Object.self) async throws(OVHError) -> Listing<Object> {
         let call = "GET \(path)"
-        let first = try await self.call("GET", path, headers: [Self.paginationMode])
+        let first = try await self.call("GET", path, route: route, headers: [Self.paginationMode])
         if let ids = try? decode(first, as: [Int64].self, call: call), !ids.isEmpty { return .ids(ids) }
         var objects = try decode(first, as: [Object].self, call: call)
         let total = first.header("X-Pagination-Elements").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) } ?? objects.count
@@ -41,7 +41,7 @@ extension OVHClient {
         var page = 1
         while objects.count < total && size > 0 {
             page += 1
-            let next = try await self.call("GET", path, headers: [Self.paginationMode, ("X-Pagination-Size", String(size)),
+            let next = try await self.call("GET", path, route: route, headers: [Self.paginationMode, ("X-Pagination-Size", String(size)),
                                                                   ("X-Pagination-Number", String(page))])
             let more = try decode(next, as: [Object].self, call: call)
             if more.isEmpty { break }
@@ -52,24 +52,26 @@ extension OVHClient {
 
     /// The service's OCC tasks, oldest first as the id listing orders them.
     public func taskListing(of serviceName: String) async throws(OVHError) -> Listing<OCCTask> {
-        try await listing("/ovhCloudConnect/\(serviceName)/task")
+        let listed: Listing<OCCTask> = try await listing("/ovhCloudConnect/\(serviceName)/task", route: Routes.tasks)
+        if case .objects(let tasks) = listed { for task in tasks { _ = looked(task, of: serviceName) } }
+        return listed
     }
 
     public func popConfigListing(of serviceName: String) async throws(OVHError) -> Listing<PopConfig> {
-        try await listing("/ovhCloudConnect/\(serviceName)/config/pop")
+        try await listing("/ovhCloudConnect/\(serviceName)/config/pop", route: Routes.pops)
     }
 
     public func datacenterConfigListing(of serviceName: String, popId: Int64) async throws(OVHError) -> Listing<DatacenterConfig> {
-        try await listing("/ovhCloudConnect/\(serviceName)/config/pop/\(popId)/datacenter")
+        try await listing("/ovhCloudConnect/\(serviceName)/config/pop/\(popId)/datacenter", route: Routes.datacenterConfigs)
     }
 
     public func extraConfigListing(of serviceName: String, popId: Int64, datacenterConfigId: Int64) async throws(OVHError) -> Listing<DatacenterExtraConfig> {
-        try await listing("/ovhCloudConnect/\(serviceName)/config/pop/\(popId)/datacenter/\(datacenterConfigId)/extra")
+        try await listing("/ovhCloudConnect/\(serviceName)/config/pop/\(popId)/datacenter/\(datacenterConfigId)/extra", route: Routes.extras)
     }
 
     /// The vRack's tasks: only pending ones, since a vRack task vanishes once done.
     public func vrackTaskListing(of vrack: String) async throws(OVHError) -> Listing<VrackTask> {
-        try await listing("/vrack/\(vrack)/task")
+        try await listing("/vrack/\(vrack)/task", route: Routes.vrackTasks)
     }
 
     // The objects of a listing, each read by id when the API ignored the header.

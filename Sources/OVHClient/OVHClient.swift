@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTransport
+import Logging
+import Metrics
 import OVHModels
 import Synchronization
 
@@ -13,15 +15,21 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     private let clockOffset = Mutex<Int64?>(nil)
     /// Every signed request waits for its turn here; a 429 holds it back as a whole.
     private let budget: (any OVHRequestBudget)?
+    /// One debug line per request (method, path, status, time, `X-Ovh-QueryID`): never a
+    /// header or a body, so never a secret or a signature.
+    let logger: Logger
+    /// When this process saw the tasks it started begin, for `connectq_ovh_task_wait_seconds`.
+    let taskClock = TaskWaitClock()
 
     /// `budget`: one shared by every process using the same credentials (the worker's lives
     /// in Redis); without one, `options.maxCallsPerSecond` caps this process alone.
     public init(credentials: OVHCredentials, options: OVHClientOptions = OVHClientOptions(), transport: HTTPTransport? = nil,
-                budget: (any OVHRequestBudget)? = nil) {
+                budget: (any OVHRequestBudget)? = nil, logger: Logger = Logger(label: "connectq.ovh")) {
         self.credentials = credentials
         self.options = options
         self.transport = transport ?? HTTPTransport()
         self.budget = budget ?? options.maxCallsPerSecond.map(LocalRequestBudget.init(callsPerSecond:))
+        self.logger = logger
     }
 
     public var description: String { "OVHClient(\(credentials.endpoint), applicationKey: \(credentials.applicationKey))" }
@@ -30,24 +38,28 @@ public final class OVHClient: Sendable, CustomStringConvertible {
 
     // MARK: Calls
 
+    // `route`: the path as the API reference writes it, ids as placeholders
+    // (`/ovhCloudConnect/{serviceName}/task/{id}`), for the request metrics; each caller
+    // knows its own. Without one the requests count under `other`.
+
     /// GET and decode; retried on 429, 5xx and network errors.
-    public func get<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws(OVHError) -> T {
-        try decode(try await call("GET", path), as: type, call: "GET \(path)")
+    public func get<T: Decodable>(_ path: String, route: String? = nil, as type: T.Type = T.self) async throws(OVHError) -> T {
+        try decode(try await call("GET", path, route: route ?? Routes.other), as: type, call: "GET \(path)")
     }
 
     /// POST (never retried: a replay could create a second object) and decode.
-    public func post<T: Decodable, Body: Encodable>(_ path: String, body: Body, as type: T.Type = T.self) async throws(OVHError) -> T {
-        try decode(try await call("POST", path, body: try encode(body, call: "POST \(path)")), as: type, call: "POST \(path)")
+    public func post<T: Decodable, Body: Encodable>(_ path: String, route: String? = nil, body: Body, as type: T.Type = T.self) async throws(OVHError) -> T {
+        try decode(try await call("POST", path, route: route ?? Routes.other, body: try encode(body, call: "POST \(path)")), as: type, call: "POST \(path)")
     }
 
     /// DELETE (not retried here: after a lost answer, the caller checks whether the object is gone).
-    public func delete<T: Decodable>(_ path: String, as type: T.Type = T.self) async throws(OVHError) -> T {
-        try decode(try await call("DELETE", path), as: type, call: "DELETE \(path)")
+    public func delete<T: Decodable>(_ path: String, route: String? = nil, as type: T.Type = T.self) async throws(OVHError) -> T {
+        try decode(try await call("DELETE", path, route: route ?? Routes.other), as: type, call: "DELETE \(path)")
     }
 
     /// Server Unix time (`GET /auth/time`, unauthenticated).
     public func serverTime() async throws(OVHError) -> Int64 {
-        let response = try await send("GET", "/auth/time", body: nil, signed: false)
+        let response = try await send("GET", "/auth/time", route: Routes.authTime, body: nil, signed: false)
         return try decode(response, as: Int64.self, call: "GET /auth/time")
     }
 
@@ -55,13 +67,13 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     /// A cancelled caller gets `isCancelled` at once, from any wait, and sends nothing more.
     /// A 429 is never retried here, whatever the method: it holds the whole budget back for
     /// its `Retry-After` (capped) and is thrown, so the caller comes back after it.
-    func call(_ method: String, _ path: String, body: [UInt8]? = nil, headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
+    func call(_ method: String, _ path: String, route: String, body: [UInt8]? = nil, headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
         let idempotent = method == "GET"
         var attempt = 1
         var refreshedClock = false
         while true {
             do {
-                return try await send(method, path, body: body, signed: true, headers: extra)
+                return try await send(method, path, route: route, body: body, signed: true, headers: extra)
             } catch {
                 if error.status == 429 && error.errorClass == OVHError.budgetErrorClass {
                     // The budget's own "come back later": nothing was sent, nothing to hold back.
@@ -90,7 +102,7 @@ public final class OVHClient: Sendable, CustomStringConvertible {
         }
     }
 
-    private func send(_ method: String, _ path: String, body: [UInt8]?, signed: Bool,
+    private func send(_ method: String, _ path: String, route: String, body: [UInt8]?, signed: Bool,
                       headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
         try checkCancellation("\(method) \(path)")
         let url = credentials.endpoint.baseURL + path
@@ -106,17 +118,33 @@ public final class OVHClient: Sendable, CustomStringConvertible {
         // Unsigned calls (/auth/time) count too: the API sees them as well.
         try await budget?.acquire(call: "\(method) \(path)")
         let response: HTTPResponse
+        let sentAt = ContinuousClock.now
         do {
             // The transport checks for cancellation before sending, and ends the wait for an
             // answer when the task is cancelled.
             response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: options.requestTimeout))
         } catch .cancelled {
+            record(method, path, route: route, status: "cancelled", queryID: nil, since: sentAt)
             throw .cancelled("\(method) \(path)")
         } catch {
+            record(method, path, route: route, status: "error", queryID: nil, since: sentAt)
             throw OVHError(kind: .network, message: error.description.replacingOccurrences(of: credentials.endpoint.baseURL, with: ""), call: "\(method) \(path)")
         }
+        record(method, path, route: route, status: String(response.status), queryID: response.header("X-Ovh-QueryID"), since: sentAt)
         guard (200..<300).contains(response.status) else { throw Self.apiError(response, call: "\(method) \(path)") }
         return response
+    }
+
+    /// One request that went out: its metrics and its debug line. `status`: the HTTP status,
+    /// or `error` (no answer) or `cancelled` (the caller stopped waiting).
+    private func record(_ method: String, _ path: String, route: String, status: String, queryID: String?, since sentAt: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - sentAt
+        Counter(label: OVHMetricNames.requestsTotal, dimensions: [("method", method), ("route", route), ("status", status)]).increment()
+        Timer(label: OVHMetricNames.requestDuration, dimensions: [("method", method), ("route", route)]).record(duration: elapsed)
+        var metadata: Logger.Metadata = ["method": .string(method), "path": .string(path), "status": .string(status),
+                                         "ms": .stringConvertible(elapsed.milliseconds)]
+        if let queryID { metadata["ovhQueryId"] = .string(queryID) }
+        logger.debug("OVH request", metadata: metadata)
     }
 
     private func offset() async throws(OVHError) -> Int64 {

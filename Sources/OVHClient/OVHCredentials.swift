@@ -25,7 +25,7 @@ public struct OVHCredentials: Sendable, CustomStringConvertible, CustomDebugStri
     /// Variables first; then the file named by `configFile`, or the official clients'
     /// search path (`./ovh.conf`, `~/.ovh.conf`, `/etc/ovh.conf`).
     public static func load(environment: [String: String] = ProcessInfo.processInfo.environment,
-                            configFile: String? = nil) throws(OVHConfigurationError) -> OVHCredentials {
+                            configFile: String? = nil, allowPlainHTTP: Bool = false) throws(OVHConfigurationError) -> OVHCredentials {
         var values: [String: String] = [:]
         let candidates = configFile.map { [$0] } ?? ["./ovh.conf", NSHomeDirectory() + "/.ovh.conf", "/etc/ovh.conf"]
         for path in candidates.reversed() {
@@ -42,7 +42,7 @@ public struct OVHCredentials: Sendable, CustomStringConvertible, CustomDebugStri
             guard let value = values[key], !value.isEmpty else { throw .missing("\(key) (\(keys[key]!))") }
             return value
         }
-        return OVHCredentials(endpoint: try OVHEndpoint(try required("endpoint")), applicationKey: try required("application_key"),
+        return OVHCredentials(endpoint: try OVHEndpoint(try required("endpoint"), allowPlainHTTP: allowPlainHTTP), applicationKey: try required("application_key"),
                               applicationSecret: try required("application_secret"), consumerKey: try required("consumer_key"))
     }
 }
@@ -53,7 +53,7 @@ enum OVHConfigFile {
     static func parse(_ text: String, environmentEndpoint: String?) throws(OVHConfigurationError) -> [String: String] {
         var sections: [String: [String: String]] = [:]
         var current = ""
-        for rawLine in text.split(whereSeparator: \.isNewline) {
+        for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = rawLine.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix(";") { continue }
             if line.hasPrefix("[") && line.hasSuffix("]") {
@@ -61,7 +61,8 @@ enum OVHConfigFile {
                 continue
             }
             guard let equals = line.firstIndex(where: { $0 == "=" || $0 == ":" }) else {
-                throw .invalid("ovh.conf", "line '\(line.prefix(40))' is neither [section] nor key=value")
+                // Its text is not repeated: a wrapped secret would be printed with it.
+                throw .invalid("ovh.conf", "line \(number + 1) is neither [section] nor key=value")
             }
             let key = line[..<equals].trimmingCharacters(in: .whitespaces)
             let value = line[line.index(after: equals)...].trimmingCharacters(in: .whitespaces)

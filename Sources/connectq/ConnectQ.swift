@@ -8,7 +8,17 @@ struct ConnectQ: AsyncParsableCommand {
         version: ConnectQVersion.current,
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
-                      PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self])
+                      PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
+                      DashboardCommand.self, DoctorCommand.self, SettingsCommand.self])
+
+    /// `worker --config FILE` becomes the file's settings before the command line's.
+    static func main() async {
+        do {
+            await main(try WorkerConfigFile.expand(Array(CommandLine.arguments.dropFirst())))
+        } catch {
+            exit(withError: error)
+        }
+    }
 
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {

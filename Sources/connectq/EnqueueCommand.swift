@@ -17,6 +17,8 @@ struct EnqueueCommand: AsyncParsableCommand {
         let registry = JobTypes.validating
         var documents: [JobDocument] = []
         var problems: [String] = [], unreadable: [String] = []
+        // Two jobs with one id in one run would push one and fail the other: refused first.
+        var firstUse: [String: String] = [:]
         for file in files {
             let bytes: [UInt8]
             do {
@@ -26,8 +28,11 @@ struct EnqueueCommand: AsyncParsableCommand {
                 unreadable.append("\(file): cannot read it: \(Self.reason(error))")
                 continue
             }
-            guard let value = try? JSONValue.parse(bytes) else {
-                problems.append("\(file): not valid JSON")
+            let value: JSONValue
+            do {
+                value = try JSONValue.parse(bytes)
+            } catch {
+                problems.append("\(file): not valid JSON: \(error)")
                 continue
             }
             let items = value.arrayValue ?? [value]
@@ -35,11 +40,26 @@ struct EnqueueCommand: AsyncParsableCommand {
                 let source = file == "-" ? "stdin" : file
                 let label = value.arrayValue == nil ? source : "\(source) job \(index + 1)"
                 let named = item["id"]?.stringValue.map { " (id \($0))" } ?? ""
+                let size = item.jsonBytes.count
+                guard size <= JobLimits.documentBytes else {
+                    problems.append("\(label)\(named): the job is \(size) bytes as JSON; the limit is \(JobLimits.documentBytes) [too_large]")
+                    continue
+                }
                 do {
-                    documents.append(try JobDocument(item, path: "", registry: registry, mode: .complete))
+                    let document = try JobDocument(item, path: "", registry: registry, mode: .complete)
+                    for id in document.givenIDs {
+                        if let first = firstUse[id] {
+                            problems.append("\(label)\(named): id: '\(id)' is already used by \(first) in this run [duplicate_id]")
+                        } else {
+                            firstUse[id] = label
+                        }
+                    }
+                    documents.append(document)
                 } catch {
-                    // The message starts with the field it is about (`args.subnet: must be …`).
-                    problems.append("\(label)\(named): \(error.message) [\(error.code)]")
+                    // Every rule it breaks, each message starting with its field (`args.subnet: must be …`).
+                    for problem in JobDocument.allErrors(of: item, registry: registry, mode: .complete) {
+                        problems.append("\(label)\(named): \(problem.message) [\(problem.code)]")
+                    }
                 }
             }
         }
@@ -49,9 +69,12 @@ struct EnqueueCommand: AsyncParsableCommand {
             printError("nothing was pushed: \(unreadable.count) file(s) could not be read")
             throw ExitCode(1)
         }
+        if documents.count > JobLimits.jobsPerEnqueue {
+            problems.append("\(documents.count) jobs in one run; the limit is \(JobLimits.jobsPerEnqueue): split them [too_large]")
+        }
         guard problems.isEmpty else {
             problems.forEach(printError)
-            printError("nothing was pushed: \(problems.count) invalid job(s)")
+            printError("nothing was pushed: \(problems.count) problem(s) in the jobs above")
             throw ExitCode(2)
         }
         let queue = try queueOptions.openQueue(clientName: "connectq-enqueue")

@@ -30,16 +30,23 @@ struct EventsCommand: AsyncParsableCommand {
     func run() async throws {
         let queue = try queueOptions.openQueue(clientName: "connectq-events")
         defer { queue.redis.close() }
-        var cursor = from ?? (follow ? "$" : "0")
-        if cursor != "$" {
-            cursor = try await queue.forEachEvent(after: cursor, show)
-        }
+        // `$` is resolved once, to the last id now: every later read goes on from an id, so
+        // nothing written between two reads is missed.
+        var cursor = from ?? "0"
+        if from == nil && follow { cursor = try await queue.lastEventID() }
+        var gaps = GapWatch()
+        try await gaps.check(queue, after: cursor)
+        cursor = try await queue.forEachEvent(after: cursor, show)
         guard follow else { return }
         let blocking = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-events-follow", commandTimeoutMs: 15_000))
         defer { blocking.close() }
         while !Task.isCancelled {
             do {
-                for event in try await queue.waitForEvents(on: blocking, after: cursor, block: .seconds(5)) {
+                let events = try await queue.waitForEvents(on: blocking, after: cursor, block: .seconds(5))
+                // A reader slower than the trimming, or a Redis that lost its data, misses
+                // events: said on stderr, never silently.
+                try await gaps.check(queue, after: cursor)
+                for event in events {
                     show(event)
                     cursor = event.streamID
                 }
@@ -50,4 +57,27 @@ struct EventsCommand: AsyncParsableCommand {
             }
         }
     }
+}
+
+/// Says once per gap that events after the reader's position were trimmed unread.
+private struct GapWatch {
+    private var reported: String?
+
+    mutating func check(_ queue: Queue, after cursor: String) async throws(RedisError) {
+        guard let first = try await queue.firstKeptEventIDAfterTrimming(), StreamID(cursor) < StreamID(first), reported != first else { return }
+        reported = first
+        printError("connectq events: gap: events after \(cursor) and before \(first) were trimmed from the stream before they were read "
+            + "(the stream keeps the last events only: a longer --events-max-length on the workers, or a faster reader)")
+    }
+}
+
+/// Stream ids (`ms-seq`) in their order.
+struct StreamID: Comparable {
+    let ms: UInt64, seq: UInt64
+    init(_ text: String) {
+        let parts = text.split(separator: "-")
+        ms = parts.first.flatMap { UInt64($0) } ?? 0
+        seq = parts.count > 1 ? UInt64(parts[1]) ?? 0 : 0
+    }
+    static func < (a: StreamID, b: StreamID) -> Bool { (a.ms, a.seq) < (b.ms, b.seq) }
 }

@@ -56,7 +56,7 @@ struct JobFilterOptions: ParsableArguments {
     @Option(help: "Only jobs whose (last) error has this code, such as ovh_not_found or timeout.")
     var code: String?
 
-    @Option(help: "Only jobs in their state for at least this long (250ms, 10m, 24h…).")
+    @Option(help: "Only jobs in their state for at least this long (250ms, 10m, 24h…).", transform: DurationArgument.parse)
     var olderThan: DurationArgument?
 
     var isEmpty: Bool { type == nil && meta.isEmpty && idContains == nil && code == nil && olderThan == nil }
@@ -74,7 +74,7 @@ struct JobFilterOptions: ParsableArguments {
             pairs[String(parts[0])] = String(parts[1])
         }
         return Queue.JobFilter(state: state, type: type, meta: pairs, idContains: idContains, errorCode: code,
-                               minAgeMs: olderThan.map { $0.duration.components.seconds * 1000 + $0.duration.components.attoseconds / 1_000_000_000_000_000 },
+                               minAgeMs: olderThan?.milliseconds,
                                limit: limit)
     }
 }

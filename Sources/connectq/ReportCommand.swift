@@ -10,7 +10,7 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "Only events of the last DURATION (1h, 24h…); default: the whole stream as kept.")
+    @Option(help: "Only events of the last DURATION (1h, 24h…); default: the whole stream as kept.", transform: DurationArgument.parse)
     var since: DurationArgument?
 
     func run() async throws {
@@ -20,7 +20,7 @@ struct ReportCommand: AsyncParsableCommand {
         var after = "0"
         if let since {
             let now = try await queue.redisTimeMs()
-            after = "\(now - Int64(since.duration.components.seconds * 1000 + since.duration.components.attoseconds / 1_000_000_000_000_000))-0"
+            after = "\(now - since.milliseconds)-0"
         }
         try await queue.forEachEvent(after: after) { report.add($0) }
         if output.json {

@@ -8,7 +8,7 @@ struct StatsCommand: AsyncParsableCommand {
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
 
-    @Option(help: "First wait up to this long for the queue to be idle (nothing in the inbox, waiting, delayed, running or waiting for children); exit status 1 if it is not.")
+    @Option(help: "First wait up to this long for the queue to be idle (nothing in the inbox, waiting, delayed, running or waiting for children); exit status 1 if it is not.", transform: DurationArgument.parse)
     var waitIdle: DurationArgument?
 
     func run() async throws {

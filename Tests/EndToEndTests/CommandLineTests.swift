@@ -80,6 +80,14 @@ import TestSupport
         #expect(url.status != 0 && url.stderr.contains("--redis"))
         let duration = try await runConnectq(["worker", "--grace", "soon"])
         #expect(duration.status != 0 && duration.stderr.contains("grace"))
+        let bare = try await runConnectq(["worker", "--grace", "25"])
+        #expect(bare.status != 0 && bare.stderr.contains("needs its unit: 25s"))
+        let infinite = try await runConnectq(["worker", "--grace", "infs"])
+        #expect(infinite.status != 0 && infinite.stderr.contains("up to 30 days"))
+        let help = try await runConnectq(["worker", "--help"])
+        #expect(help.stdout.contains("(default: 25s)") && help.stdout.contains("(default: 10m)"))
+        let moved = try await runConnectq(["worker", "--keep-completed", "0"])
+        #expect(moved.status != 0 && moved.stderr.contains("connectq settings set --keep-completed 0"))
         let typo = try await withRedisServer { server in try await runConnectq(["stats", "--redis", server.urlString, "--queue", "defualt"]) }
         #expect(typo.status == 1 && typo.stderr.contains("defualt") && typo.stderr.contains("known queues"))
     }
@@ -160,6 +168,14 @@ import TestSupport
         let missing = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "/nonexistent.json"])
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent.json: cannot read it: no such file"))
         #expect(!missing.stderr.contains("invalid"))
+        let twice = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "-"],
+                                          input: #"[{"type":"noop","args":{},"id":"same"},{"type":"noop","args":{},"id":"same"}]"#)
+        #expect(twice.status == 2 && twice.stderr.contains("duplicate_id") && twice.stderr.contains("nothing was pushed"))
+        // Every rule a job breaks, not only the first.
+        let many = try await runConnectq(["enqueue", "--redis", "redis://127.0.0.1:1", "-"],
+                                         input: #"{"type":"noop","args":{"sleepMs":"x"},"maxAttempts":0,"priority":11,"bogus":1}"#)
+        #expect(many.status == 2)
+        for field in ["bogus:", "args.sleepMs:", "maxAttempts:", "priority:"] { #expect(many.stderr.contains(field), "\(field)") }
         try await withRedisServer { server in
             try await withQueue(server, name: "rep") { queue in
                 let common = ["--redis", server.urlString, "--queue", "rep"]
@@ -176,6 +192,71 @@ import TestSupport
                 let year = Calendar(identifier: .gregorian).component(.year, from: Date())
                 #expect(pretty.split(separator: "\n").allSatisfy { $0.hasPrefix("\(year)-") })
             }
+        }
+    }
+
+    @Test func aWorkerTakesItsSettingsFromAConfigFileAndServesSeveralQueues() async throws {
+        try await withRedisServer { server in
+            let folder = server.directory
+            let good = folder.appendingPathComponent("worker.json")
+            try #"{"concurrency": 3, "lease": "10s", "log-format": "json"}"#.write(to: good, atomically: true, encoding: .utf8)
+            let worker = try WorkerProcess(redis: server, queue: "alpha,beta", arguments: ["--config", good.path])
+            defer { worker.process.signal(SIGKILL) }
+            try await withQueue(server, name: "alpha") { alpha in
+                try await withQueue(server, name: "beta") { beta in
+                    try await alpha.push(raw: #"{"type":"noop","args":{},"id":"in-alpha"}"#)
+                    try await beta.push(raw: #"{"type":"noop","args":{},"id":"in-beta"}"#)
+                    try await alpha.waitForTerminal(["in-alpha"])
+                    try await beta.waitForTerminal(["in-beta"])
+                    let alphaWorkers = try await alpha.workers().count, betaWorkers = try await beta.workers().count
+                    #expect(alphaWorkers == 1 && betaWorkers == 1)
+                }
+            }
+            worker.process.signal(SIGTERM)
+            let status = try await worker.process.wait()
+            #expect(status == 0)
+            // The file's log format took effect: every line is a JSON object.
+            #expect(worker.log.split(separator: "\n").allSatisfy { $0.hasPrefix("{") })
+
+            let bad = folder.appendingPathComponent("bad.json")
+            try #"{"concurrency": 70000}"#.write(to: bad, atomically: true, encoding: .utf8)
+            let refused = try await runConnectq(["worker", "--config", bad.path])
+            #expect(refused.status != 0 && refused.stderr.contains("bad.json") && refused.stderr.contains("concurrency"))
+            try #"{"concurency": 3}"#.write(to: bad, atomically: true, encoding: .utf8)
+            let typo = try await runConnectq(["worker", "--config", bad.path])
+            #expect(typo.status != 0 && typo.stderr.contains("'concurency'"))
+            let several = try await runConnectq(["stats", "--redis", server.urlString, "--queue", "alpha,beta"])
+            #expect(several.status != 0 && several.stderr.contains("only `worker` serves several"))
+        }
+    }
+
+    @Test func eventsSaysWhenTrimmingMadeItMissSome() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, name: "trim", settings: [.eventsMaxLength: 10]) { queue in
+                _ = try await queue.enqueue((1...400).map { JobDocument(type: "noop", args: [:], id: "t\($0)") })
+                let trimmed = try #require(try await queue.firstKeptEventIDAfterTrimming())
+                let common = ["--redis", server.urlString, "--queue", "trim"]
+                let fromStart = try await runConnectq(["events", "--from", "0-1"] + common)
+                #expect(fromStart.status == 0 && fromStart.stderr.contains("gap") && fromStart.stderr.contains(trimmed))
+                let recent = try await runConnectq(["events", "--from", trimmed] + common)
+                #expect(recent.status == 0 && !recent.stderr.contains("gap"))
+            }
+        }
+    }
+
+    @Test func settingsAreSetOnceForTheQueue() async throws {
+        try await withRedisServer { server in
+            let common = ["--redis", server.urlString, "--queue", "cfg"]
+            let shown = try await runConnectq(["settings"] + common)
+            #expect(shown.status == 0 && shown.stdout.contains("keep-completed-for  24h  (default)"))
+            let set = try await runConnectq(["settings", "set", "--keep-failed-for", "7d", "--keep-completed", "50"] + common)
+            #expect(set.status != 0 && set.stderr.contains("--keep-failed-for"))
+            let ok = try await runConnectq(["settings", "set", "--keep-failed-for", "168h", "--keep-completed", "50"] + common)
+            #expect(ok.status == 0 && ok.stdout.contains("keep-failed-for = 168h") && ok.stdout.contains("keep-completed = 50"))
+            let json = try JSONValue.parse(try await runConnectq(["settings", "--json"] + common).stdout)
+            #expect(json["keep-completed"] == .int(50) && json["keep-failed-for"] == .string("168h") && json["events-max-length"] == .int(100_000))
+            let none = try await runConnectq(["settings", "set"] + common)
+            #expect(none.status != 0 && none.stderr.contains("at least one setting"))
         }
     }
 }

@@ -59,7 +59,9 @@ import TestSupport
             let counts = try await stateCounts(simulator)
             #expect(counts.pops == 1 && counts.datacenters == 1 && counts.extras == 1)
 
-            try await queue.push(raw: #"{"type":"delete-tree","id":"down","args":{"serviceName":"\#(services[0])"}}"#)
+            // Children of its own (here another service's, empty, tear-down) run first and
+            // do not stop it from planning and deleting its own tree.
+            try await queue.push(raw: #"{"type":"delete-tree","id":"down","args":{"serviceName":"\#(services[0])"},"children":[{"type":"delete-tree","id":"down-other","args":{"serviceName":"\#(services[1])"}}]}"#)
             let down = try await queue.waitForTerminal(["down"], timeout: .seconds(60))
             #expect(down["down"]?.first?.event == "completed")
             #expect(try await queue.job("down")?.result?["deleted"] == .object(["extras": .int(1), "datacenters": .int(1), "pops": .int(1)]))

@@ -119,3 +119,24 @@ import TestSupport
                 && DurationText.format(.milliseconds(1500)) == "1500ms" && DurationText.format(.seconds(25)) == "25s")
     }
 }
+
+/// An idempotencyKey stands for one piece of work: its type and args.
+@Suite(.serialized) struct IdempotencyConflictTests {
+    @Test func aKeyReusedForOtherWorkFailsWithIdempotencyConflict() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                try await queue.push(raw: #"{"type":"noop","args":{"sleepMs":1},"id":"first","idempotencyKey":"k"}"#)
+                try await withWorker(queue) { try await queue.waitForTerminal(["first"]) }
+                try await queue.push(raw: #"{"type":"noop","args":{"sleepMs":2},"id":"other","idempotencyKey":"k"}"#)
+                try await queue.push(raw: #"{"type":"noop","args":{"sleepMs":1},"id":"same","idempotencyKey":"k"}"#)
+                try await withWorker(queue) { try await queue.waitForTerminal(["other", "same"]) }
+                let terminal = try await queue.terminalEvents()
+                let conflict = try #require(terminal["other"]?.first)
+                #expect(conflict.event == "failed" && conflict.error?.code.rawValue == "idempotency_conflict" && conflict.error?.field == "idempotencyKey")
+                #expect(conflict.error?.message.contains("first") == true)
+                #expect(terminal["same"]?.first?.event == "completed" && terminal["same"]?.first?.fields["duplicateOf"] == "first")
+                #expect(terminal["first"]?.count == 1)
+            }
+        }
+    }
+}

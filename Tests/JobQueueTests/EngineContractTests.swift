@@ -48,7 +48,7 @@ import TestSupport
                     ("not json at all", "malformed"), (#"[1,2,3]"#, "malformed"), (#""a string""#, "malformed"),
                     (#"{"args":{}}"#, "invalid"), (#"{"type":"no such type!","args":{}}"#, "invalid"),
                     (#"{"type":"noop","args":{"sleepMs":"ten"}}"#, "invalid"), (#"{"type":"noop","args":"x"}"#, "invalid"),
-                    (garbage, "malformed"),
+                    (garbage, "too_large"),
                 ]
                 let good = (1...10).map { #"{"type":"noop","args":{},"id":"good-\#($0)"}"# }
                 var raws: [String] = []
@@ -71,7 +71,8 @@ import TestSupport
                     #expect(job.state == "failed" && job.raw != nil)
                 }
                 let rawTexts = try await queue.failedJobs().compactMap(\.raw)
-                #expect(Set(rawTexts) == Set(bad.map(\.0)))
+                // A rejected entry keeps its raw text, up to a bound.
+                #expect(Set(rawTexts) == Set(bad.map { String($0.0.prefix(JobLimits.keptRawBytes)) }))
                 let check4 = events.filter { $0.event == "completed" }.count == good.count
                 #expect(check4)
                 let stats = try await queue.stats()
@@ -141,9 +142,9 @@ import TestSupport
         try await withRedisServer { server in
             try await withQueue(server) { queue in
                 try await push(queue, [#"{"type":"noop","args":{"sleepMs":300},"id":"first","idempotencyKey":"k1"}"#,
-                                       #"{"type":"noop","args":{},"id":"second","idempotencyKey":"k1"}"#])
+                                       #"{"type":"noop","args":{"sleepMs":300},"id":"second","idempotencyKey":"k1"}"#])
                 try await withWorker(queue) { try await queue.waitForTerminal(["first", "second"]) }
-                try await push(queue, [#"{"type":"noop","args":{},"id":"third","idempotencyKey":"k1"}"#])
+                try await push(queue, [#"{"type":"noop","args":{"sleepMs":300},"id":"third","idempotencyKey":"k1"}"#])
                 let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["third"]) }
                 for id in ["second", "third"] {
                     let event = try #require(terminal[id]?.first)
@@ -161,7 +162,7 @@ import TestSupport
         try await withRedisServer { server in
             try await withQueue(server) { queue in
                 try await push(queue, [#"{"type":"noop","args":{"sleepMs":200,"failPermanently":true},"id":"f1","idempotencyKey":"k"}"#,
-                                       #"{"type":"noop","args":{},"id":"f2","idempotencyKey":"k"}"#])
+                                       #"{"type":"noop","args":{"sleepMs":200,"failPermanently":true},"id":"f2","idempotencyKey":"k"}"#])
                 let terminal = try await withWorker(queue) { try await queue.waitForTerminal(["f1", "f2"]) }
                 #expect(terminal["f2"]?.first?.error?.code == .duplicateFailed)
                 try await push(queue, [#"{"type":"noop","args":{},"id":"f3","idempotencyKey":"k"}"#])
@@ -333,10 +334,8 @@ import TestSupport
     }
 
     @Test func completedJobsAreKeptWithinTheRetention() async throws {
-        var options = QueueOptions()
-        options.keepCompletedCount = 5
         try await withRedisServer { server in
-            try await withQueue(server, options: options) { queue in
+            try await withQueue(server, settings: [.keepCompleted: 5]) { queue in
                 let ids = (1...40).map { "r\($0)" }
                 try await push(queue, ids.map { #"{"type":"noop","args":{},"id":"\#($0)"}"# })
                 try await withWorker(queue) { try await queue.waitForTerminal(ids) }
@@ -350,10 +349,8 @@ import TestSupport
     }
 
     @Test func completedJobsOlderThanTheRetentionAgeAreForgotten() async throws {
-        var options = QueueOptions()
-        options.keepCompletedAge = .milliseconds(500)
         try await withRedisServer { server in
-            try await withQueue(server, options: options) { queue in
+            try await withQueue(server, settings: [.keepCompletedFor: 500]) { queue in
                 try await push(queue, [#"{"type":"noop","args":{},"id":"old","idempotencyKey":"once"}"#])
                 try await withWorker(queue) { try await queue.waitForTerminal(["old"]) }
                 try await Task.sleep(for: .milliseconds(700))
@@ -367,10 +364,8 @@ import TestSupport
     }
 
     @Test func theEventsStreamIsTrimmedToItsConfiguredLength() async throws {
-        var options = QueueOptions()
-        options.eventsMaxLength = 100
         try await withRedisServer { server in
-            try await withQueue(server, options: options) { queue in
+            try await withQueue(server, settings: [.eventsMaxLength: 100]) { queue in
                 let ids = (1...300).map { "t\($0)" }
                 try await push(queue, ids.map { #"{"type":"noop","args":{},"id":"\#($0)"}"# })
                 try await withWorker(queue) {
@@ -379,6 +374,39 @@ import TestSupport
                 let length = try await queue.redis.send("XLEN", queue.keys.events).integer ?? 0
                 // Trimming is approximate (whole stream nodes), never below the bound.
                 #expect(length >= 100 && length < 900)
+            }
+        }
+    }
+
+    @Test func failedJobsAndRejectedEntriesAreKeptWithinTheirRetention() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server, settings: [.keepFailed: 3]) { queue in
+                let ids = (1...10).map { "f\($0)" }
+                try await push(queue, ids.map { #"{"type":"noop","args":{"failPermanently":true},"id":"\#($0)"}"# } + ["not json"])
+                try await withWorker(queue) {
+                    try await eventually("all failed") { try await queue.terminalEvents().count == 11 }
+                }
+                #expect(try await queue.stats().failed == 3)
+                #expect(try await queue.job("f1") == nil)
+                let leftovers = try await queue.redis.send("KEYS", queue.keys.job("*")).array?.count
+                #expect(leftovers == 3)
+                // Every job still got its one terminal event.
+                #expect(try await queue.terminalEvents().values.allSatisfy { $0.count == 1 })
+            }
+        }
+    }
+
+    @Test func settingsAreTheQueuesOwnForEveryWorkerAndSayWhenTheyChange() async throws {
+        try await withRedisServer { server in
+            try await withQueue(server) { queue in
+                try await queue.prepare()
+                #expect(try await queue.settings().set.isEmpty)
+                try await queue.configure([.keepCompleted: 7, .keepFailedFor: 3_600_000])
+                let (settings, set) = try await queue.settings()
+                #expect(settings.keepCompleted == 7 && settings.keepFailedFor == .seconds(3600) && set == [.keepCompleted, .keepFailedFor])
+                let event = try #require(try await queue.allEvents().last)
+                #expect(event.event == "settings" && event.fields["keep-completed"] == "7" && event.jobID.isEmpty)
+                await #expect(throws: QueueError.self) { try await queue.configure([.eventsMaxLength: 0]) }
             }
         }
     }

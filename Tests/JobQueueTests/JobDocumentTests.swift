@@ -85,3 +85,25 @@ import Testing
         #expect(Set(delays).count > 20)
     }
 }
+
+/// The limits every document is held to, each naming its field or the document.
+struct JobLimitsTests {
+    static func refusal(_ text: String) -> JobError? {
+        do { _ = try JobDocument.parse(Array(text.utf8), registry: nil); return nil } catch { return error }
+    }
+
+    @Test func documentsPastALimitAreRefusedNamingTheLimit() {
+        let bigMeta = String(repeating: "x", count: JobLimits.metaBytes)
+        #expect(Self.refusal(#"{"type":"noop","args":{},"meta":{"a":"\#(bigMeta)"}}"#)?.field == "meta")
+        #expect(Self.refusal(#"{"type":"noop","args":{},"meta":{"a":"\#(String(bigMeta.dropFirst(20)))"}}"#) == nil)
+        let thens = Array(repeating: #"{"type":"noop","args":{}}"#, count: JobLimits.thenPerJob + 1).joined(separator: ",")
+        #expect(Self.refusal(#"{"type":"noop","args":{},"then":[\#(thens)]}"#)?.field == "then")
+        let children = Array(repeating: #"{"type":"noop","args":{}}"#, count: JobLimits.childrenPerJob + 1).joined(separator: ",")
+        #expect(Self.refusal(#"{"type":"noop","args":{},"children":[\#(children)]}"#)?.field == "children")
+        let wide = Array(repeating: #"{"type":"noop","args":{},"children":[{"type":"noop","args":{}}]}"#, count: 600).joined(separator: ",")
+        let tree = Self.refusal(#"{"type":"noop","args":{},"children":[\#(wide)]}"#)
+        #expect(tree?.code == .tooLarge && tree?.message.contains("1201 jobs") == true)
+        let huge = #"{"type":"noop","args":{"pad":""#  + String(repeating: "y", count: JobLimits.documentBytes) + #""}}"#
+        #expect(Self.refusal(huge)?.code == .tooLarge)
+    }
+}

@@ -24,6 +24,15 @@ import Testing
         #expect(try OVHEndpoint("ovh-us").baseURL == "https://api.us.ovhcloud.com/1.0")
         #expect(try OVHEndpoint("http://127.0.0.1:8080/1.0/").baseURL == "http://127.0.0.1:8080/1.0")
         #expect(throws: OVHConfigurationError.self) { try OVHEndpoint("ovh-mars") }
+        // Plain HTTP carries the consumer key and signatures in clear: loopback only, unless allowed.
+        for loopback in ["http://localhost:8080/1.0", "http://127.0.0.2/1.0", "http://[::1]:9/1.0"] {
+            #expect(throws: Never.self) { try OVHEndpoint(loopback) }
+        }
+        for remote in ["http://api.example.com/1.0", "http://10.0.0.1:8080/1.0", "http://127.0.0.1.example.com/1.0"] {
+            #expect(throws: OVHConfigurationError.self) { try OVHEndpoint(remote) }
+            #expect(throws: Never.self) { try OVHEndpoint(remote, allowPlainHTTP: true) }
+        }
+        #expect(throws: OVHConfigurationError.self) { try OVHEndpoint("https://user:pw@eu.api.ovh.com/1.0") }
     }
 
     @Test func credentialsFromTheVariablesOfTheOfficialClients() throws {
@@ -52,6 +61,19 @@ import Testing
         #expect(fromFile.applicationKey == "file-ak" && fromFile.applicationSecret == "file-secret" && fromFile.consumerKey == "file-ck")
         let overridden = try OVHCredentials.load(environment: ["OVH_CONSUMER_KEY": "env-ck"], configFile: path)
         #expect(overridden.consumerKey == "env-ck" && overridden.applicationKey == "file-ak")
+    }
+
+    @Test func aMalformedOvhConfLineIsNamedByNumberNeverEchoed() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ovh-\(UUID().uuidString).conf").path
+        // A secret wrapped onto its own line by an editor.
+        try "[ovh-eu]\napplication_secret=\n  wrapped-SECRET-4711\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            _ = try OVHCredentials.load(environment: [:], configFile: path)
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.description.contains("line 3") && !error.description.contains("SECRET"))
+        }
     }
 
     @Test func missingCredentialsAreNamed() {

@@ -35,12 +35,14 @@ import TestSupport
     // MARK: Quota
 
     @Test func pastTheQuotaSignedCallsGet429WithRetryAfterAndNothingHappensUntilItRefills() async throws {
-        try await withSimulator({ $0.rateLimit = RateLimit(calls: 4, per: .seconds(1)) }) { simulator in
+        // One call back every 2 s: slow enough that a loaded machine does not refill the
+        // bucket between the calls this test expects to be refused.
+        try await withSimulator({ $0.rateLimit = RateLimit(calls: 4, per: .seconds(8)) }) { simulator in
             // A fresh key has a whole window's worth at once.
             for _ in 0..<4 { #expect(try await simulator.signed("GET", "/ovhCloudConnect").status == 200) }
             let refused = try await simulator.signed("GET", "/ovhCloudConnect")
             #expect(refused.status == 429)
-            #expect(refused.header("Retry-After") == "1")
+            #expect(refused.header("Retry-After") == "2")
             #expect(try errorClass(refused) == "Client::TooManyRequests")
             #expect(refused.header("X-Ovh-QueryID") != nil)
             // Unsigned calls are not on anyone's quota.

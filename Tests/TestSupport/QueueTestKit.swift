@@ -21,7 +21,7 @@ extension Queue {
     public func leaseAsGhost(lease: Duration = .milliseconds(300), worker: String = "ghost") async throws {
         try await prepare()
         _ = try await redis.call(QueueLibrary.library, "fetch", keys: keys.all,
-                                 arguments: [1000, 100, 86_400_000, 1, lease.components.seconds * 1000 + lease.components.attoseconds / 1_000_000_000_000_000, worker])
+                                 arguments: [1, lease.milliseconds, worker])
     }
 
     /// Every event so far, in order.
@@ -48,12 +48,18 @@ extension Queue {
     }
 }
 
-/// A Queue on a fresh client to the server, closed after `body`.
-public func withQueue<T>(_ server: RedisServer, name: String = "test", options: QueueOptions = QueueOptions(),
+/// A Queue on a fresh client to the server, closed after `body`; `settings`, when given,
+/// are set in Redis first (`connectq settings set`).
+public func withQueue<T>(_ server: RedisServer, name: String = "test", settings: [QueueSettings.Field: Int64] = [:],
                          _ body: (Queue) async throws -> T) async throws -> T {
     let client = RedisClient(url: server.url, options: .init(clientName: "test"))
     defer { client.close() }
-    return try await body(Queue(redis: client, name: name, options: options))
+    let queue = Queue(redis: client, name: name)
+    if !settings.isEmpty {
+        try await queue.prepare()
+        try await queue.configure(settings)
+    }
+    return try await body(queue)
 }
 
 /// Runs an in-process worker under a ServiceGroup for the duration of `body`, then stops it
@@ -65,7 +71,7 @@ public func withWorker<T: Sendable>(_ queue: Queue, registry: JobRegistry = JobR
     logger.logLevel = .critical
     let client = RedisClient(url: queue.redis.url, options: .init(clientName: "test-worker"))
     defer { client.close() }
-    let worker = Worker(queue: Queue(redis: client, name: queue.keys.queue, options: queue.options), registry: registry, options: options, logger: logger)
+    let worker = Worker(queue: Queue(redis: client, name: queue.keys.queue), registry: registry, options: options, logger: logger)
     let group = ServiceGroup(configuration: .init(services: [.init(service: worker)], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }

@@ -6,12 +6,12 @@ extension QueueLibrary {
     /// stalls, token, worker, result, error, raw, children, pending, duplicateOf, idemKey,
     /// since, started, checkpoint. JobState.swift lists the states, EventKind.swift the events.
     ///
-    /// Every call passes the queue's keys (QueueKey order) and three settings before the
-    /// function's own arguments: events stream length, completed jobs kept (count), and
-    /// completed jobs kept (age, ms). Every time compared or stored is Redis's (`TIME`).
+    /// Every call passes the queue's keys (QueueKey order) and the function's own arguments;
+    /// the queue's settings are read from its `settings` hash. Every time compared or stored
+    /// is Redis's (`TIME`).
     static let commonLua = #"""
-    local K, now, eventsMaxLen, keepCompleted, keepCompletedMs
-    local toWaiting, toWaitingPriority, leftActive, completedAt
+    local K, now, eventsMaxLen, keepCompleted, keepCompletedMs, keepFailed, keepFailedMs
+    local toWaiting, toWaitingPriority, leftActive, completedAt, failedSome
 
     -- Redis's clock in ms: the only clock the engine compares against.
     local function clock()
@@ -19,16 +19,19 @@ extension QueueLibrary {
       return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
     end
 
-    -- Binds the keys and settings of this call, reads the clock, returns the own arguments.
+    -- Binds the keys of this call, reads the queue's settings (QueueSettings: unset fields
+    -- take SETTINGS' defaults) and the clock, returns the arguments.
     local function begin(keys, args)
       K = {}
       for i, name in ipairs(NAMES) do K[name] = keys[i] end
       now = clock()
-      eventsMaxLen = args[1]; keepCompleted = tonumber(args[2]); keepCompletedMs = tonumber(args[3])
-      toWaiting, toWaitingPriority, leftActive, completedAt = {}, {}, {}, {}
-      local own = {}
-      for i = 4, #args do own[#own + 1] = args[i] end
-      return own
+      local set = redis.call('HMGET', K.settings, SETTINGS_FIELDS[1], SETTINGS_FIELDS[2], SETTINGS_FIELDS[3],
+        SETTINGS_FIELDS[4], SETTINGS_FIELDS[5])
+      local function setting(i) return tonumber(set[i] or SETTINGS_DEFAULTS[i]) end
+      eventsMaxLen = tostring(setting(1)); keepCompleted = setting(2); keepCompletedMs = setting(3)
+      keepFailed = setting(4); keepFailedMs = setting(5)
+      toWaiting, toWaitingPriority, leftActive, completedAt, failedSome = {}, {}, {}, {}, false
+      return args
     end
 
     local function jobKey(id) return K.jobPrefix .. id end
@@ -130,19 +133,24 @@ extension QueueLibrary {
       redis.call('DEL', jobKey(id))
     end
 
-    -- Completed jobs are kept for a bounded count and age; a bounded number is dropped per
-    -- call so the cost stays flat.
-    local function trimCompleted()
-      local excess = redis.call('ZCARD', K.completed) - keepCompleted
+    -- Finished jobs (a set scored by when they finished) are kept for a bounded count and
+    -- age; a bounded number is dropped per call so the cost stays flat.
+    local function trimFinished(set, keepCount, keepMs)
+      local excess = redis.call('ZCARD', set) - keepCount
       if excess > 0 then
-        for _, id in ipairs(redis.call('ZRANGE', K.completed, 0, math.min(excess, 500) - 1)) do
-          redis.call('ZREM', K.completed, id); forget(id)
+        for _, id in ipairs(redis.call('ZRANGE', set, 0, math.min(excess, 500) - 1)) do
+          redis.call('ZREM', set, id); forget(id)
         end
       end
-      for _, id in ipairs(redis.call('ZRANGEBYSCORE', K.completed, '-inf', now - keepCompletedMs, 'LIMIT', 0, 100)) do
-        redis.call('ZREM', K.completed, id); forget(id)
+      for _, id in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now - keepMs, 'LIMIT', 0, 100)) do
+        redis.call('ZREM', set, id); forget(id)
       end
     end
+
+    local function trimCompleted() trimFinished(K.completed, keepCompleted, keepCompletedMs) end
+
+    -- Failed jobs (rejected entries among them) too.
+    local function trimFailed() trimFinished(K.failed, keepFailed, keepFailedMs) end
 
     -- One job at a time per resource. A job holds all its resources or none: it takes them
     -- when it starts (fetch), or waits in the queue of the first one that is busy; it
@@ -206,6 +214,7 @@ extension QueueLibrary {
         callInChunks('ZADD', K.completed, completedAt)
         trimCompleted()
       end
+      if failedSome then trimFailed() end
       return value
     end
 
@@ -250,9 +259,16 @@ extension QueueLibrary {
       redis.call('ZREM', K.active, job.id)
       redis.call('ZREM', K.delayed, job.id)
       redis.call('ZADD', K.failed, now, job.id)
+      failedSome = true
       releaseIdempotencyKey(job)
       emit(E.failed, job, withDuration(job, {'error', errorJson}))
       failWaitingParent(job, errorJson)
+    end
+
+    -- A rejected entry keeps its raw text up to KEPT_RAW bytes (JobLimits.keptRawBytes).
+    local function keptRaw(raw)
+      if #raw <= KEPT_RAW then return raw end
+      return string.sub(raw, 1, KEPT_RAW)
     end
 
     -- An entry that never became a valid job: a failed record keeping its raw text.
@@ -267,12 +283,12 @@ extension QueueLibrary {
     end
 
     -- Job records as JobRecord.swift writes them: RECORD arguments each.
-    local RECORD = 13
+    local RECORD = 14
     local function readRecord(args, at)
       return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
         maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
         idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10], priority = tonumber(args[at + 11]),
-        unvalidated = args[at + 12]}
+        unvalidated = args[at + 12], idemContent = args[at + 13]}
     end
 
     -- Inserts a job and its children (records in pre-order). Returns nil, or the id already
@@ -291,12 +307,16 @@ extension QueueLibrary {
         if r.priority ~= 5 then fields[#fields + 1] = 'priority'; fields[#fields + 1] = r.priority end
         if r.unvalidated == '1' then fields[#fields + 1] = 'unvalidated'; fields[#fields + 1] = 1 end
         if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
-        local first = nil
+        local first, conflict = nil, nil
         if r.idemKey ~= '' then
           first = redis.call('HGET', K.idempotency, r.idemKey)
+          local print = redis.sha1hex(r.idemContent)
           if first then
-            local holder = redis.call('HMGET', jobKey(first), 'state', 'since')
-            if holder[1] == S.failed then
+            local holder = redis.call('HMGET', jobKey(first), 'state', 'since', 'idemPrint')
+            if holder[3] and holder[3] ~= print and holder[1] ~= S.failed then
+              conflict = first
+              first = false
+            elseif holder[1] == S.failed then
               first = false
             elseif holder[1] == S.completed and tonumber(holder[2]) < now - keepCompletedMs then
               -- Past the retention: forgotten now rather than at the next sweep.
@@ -305,13 +325,23 @@ extension QueueLibrary {
               first = false
             end
           end
-          if not first then
+          if not first and not conflict then
             redis.call('HSET', K.idempotency, r.idemKey, r.id)
             fields[#fields + 1] = 'idemKey'; fields[#fields + 1] = r.idemKey
+            fields[#fields + 1] = 'idemPrint'; fields[#fields + 1] = print
           end
         end
         fields[#fields + 1] = 'state'
-        if first then
+        if conflict then
+          -- The key stands for other work: this job fails, children included, and the
+          -- first job is untouched.
+          fields[#fields + 1] = S.accepted
+          redis.call('HSET', jobKey(r.id), unpack(fields))
+          emit(E.accepted, job)
+          failJob(job, cjson.encode({code = 'idempotency_conflict', field = 'idempotencyKey', retryable = false,
+            message = 'idempotencyKey: already used by job ' .. conflict .. ' for another type or other args'}))
+          i = i + r.subtree
+        elseif first then
           -- A duplicate runs nothing, children included: it mirrors the first job's outcome.
           fields[#fields + 1] = S.waiting
           fields[#fields + 1] = 'duplicateOf'; fields[#fields + 1] = first

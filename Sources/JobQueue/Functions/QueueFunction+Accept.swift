@@ -22,7 +22,7 @@ extension QueueFunction {
         else
           local id = ARGV[at + 1]
           if redis.call('EXISTS', jobKey(id)) == 1 then id = ARGV[at + 5] end
-          recordRejected(id, ARGV[at + 2], ARGV[at + 3], '', raw, ARGV[at + 4])
+          recordRejected(id, ARGV[at + 2], ARGV[at + 3], '', keptRaw(raw), ARGV[at + 4])
           ids[#ids + 1] = id
           at = at + 6
         end

@@ -33,8 +33,9 @@ extension QueueFunction {
           end
         end
       end
-      -- Completed jobs also age out here, when no completion comes to trim them.
+      -- Completed and failed jobs also age out here, when no completion or failure trims them.
       trimCompleted()
+      trimFailed()
       return finish(#expired)
     """#)
 }

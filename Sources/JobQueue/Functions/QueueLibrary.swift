@@ -6,7 +6,7 @@ enum QueueLibrary {
     static let functions: [QueueFunction] = [
         .intake, .accept, .enqueue, .fetch, .complete, .retry, .fail, .postpone, .awaitChildren, .settleDuplicate,
         .saveCheckpoint, .renewLeases, .release, .recoverStalled, .recoverDeadWorkers, .unregisterWorker,
-        .retryFailed, .purgeFailed, .remove, .claimResources, .cancel, .pause, .resume, .takeBudget, .holdBudget,
+        .retryFailed, .purgeFailed, .remove, .claimResources, .configure, .cancel, .pause, .resume, .takeBudget, .holdBudget,
     ]
 
     static let library = RedisFunctionLibrary(baseName: "connectq", body: source)
@@ -15,6 +15,10 @@ enum QueueLibrary {
         var lua = "local NAMES = {" + QueueKey.allCases.map { "'\($0.luaName)'" }.joined(separator: ", ") + "}\n"
         lua += "local S = {" + JobState.allCases.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", ") + "}\n"
         lua += "local E = {" + EventKind.allCases.map { "\($0.rawValue) = '\($0.rawValue)'" }.joined(separator: ", ") + "}\n"
+        lua += "local KEPT_RAW = \(JobLimits.keptRawBytes)\n"
+        let defaults = QueueSettings()
+        lua += "local SETTINGS_FIELDS = {" + QueueSettings.Field.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + "}\n"
+        lua += "local SETTINGS_DEFAULTS = {" + QueueSettings.Field.allCases.map { "'\(defaults[$0])'" }.joined(separator: ", ") + "}\n"
         lua += commonLua
         for function in functions {
             lua += """

@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import RedisClient
 
 /// Runs one leased job: decodes its document once, runs its type's executor with a
@@ -22,17 +23,33 @@ struct AttemptRunner: Sendable {
             }
             return
         }
-        guard let outcome = await attempt(job, lease: lease, logger: logger) else { return }
+        let document = Result { try JSONValue.parse(job.document) }
+        let metadata = AttemptMetadata.of(job, meta: (try? document.get())?["meta"])
+        logger[metadataKey: "meta"] = metadata["meta"]
+        guard let outcome = await AttemptMetadata.$current.withValue(metadata, operation: {
+            await attempt(job, parsed: document, lease: lease, logger: logger)
+        }) else { return }
         let recorded = await settlements.submit(Settlement(id: job.id, token: job.token, outcome: outcome))
-        if !recorded { logger.warning("the outcome was not recorded: the lease was lost and another worker runs this job") }
+        if !recorded {
+            logger.warning("the outcome was not recorded: the lease was lost and another worker runs this job")
+            return
+        }
+        let terminal: String? = switch outcome {
+        case .completed: "completed"
+        case .fail: "failed"
+        default: nil
+        }
+        if let terminal {
+            Counter(label: MetricNames.jobsTotal, dimensions: [("queue", queue.keys.queue), ("type", job.type), ("outcome", terminal)]).increment()
+        }
     }
 
     /// The outcome to record, or nil when there is none: the lease was lost (another worker
     /// runs the job), the attempt was stopped, or it now waits for children.
-    private func attempt(_ job: FetchedJob, lease: AttemptLease, logger: Logger) async -> Settlement.Outcome? {
+    private func attempt(_ job: FetchedJob, parsed: Result<JSONValue, any Error>, lease: AttemptLease, logger: Logger) async -> Settlement.Outcome? {
         let document: JSONValue
         do {
-            document = try JSONValue.parse(job.document)
+            document = try parsed.get()
         } catch {
             return .fail(JobError(code: .internalError, message: "the stored document cannot be read: \(error)", retryable: false))
         }
@@ -52,7 +69,7 @@ struct AttemptRunner: Sendable {
                     if let bytes = value.bytes { childResults[id] = try? JSONValue.parse(bytes) }
                 }
             } catch {
-                return retryOrFail(job, JobError(code: "redis", message: "reading child results: \(error)", retryable: true))
+                return retryOrFail(job, JobError(code: "redis", message: "reading child results: \(error)", retryable: true), logger: logger)
             }
         }
         let context = JobContext(
@@ -69,9 +86,15 @@ struct AttemptRunner: Sendable {
             })
         do {
             let limit = document["timeout"]?.stringValue.flatMap(DurationText.parse) ?? entry.defaultTimeout
+            let started = ContinuousClock.now
+            defer {
+                Timer(label: MetricNames.jobDuration, dimensions: [("queue", queue.keys.queue), ("type", job.type)])
+                    .record(duration: ContinuousClock.now - started)
+            }
             guard let outcome = try await Self.within(limit, { try await run(document["args"] ?? .object([:]), context) }) else {
                 logger.warning("attempt stopped: past its timeout of \(DurationText.format(limit))")
-                return retryOrFail(job, JobError(code: "timeout", message: "the attempt ran past its timeout of \(DurationText.format(limit))", retryable: true))
+                return retryOrFail(job, JobError(code: "timeout", message: "the attempt ran past its timeout of \(DurationText.format(limit))", retryable: true),
+                                   logger: logger)
             }
             switch outcome {
             case .completed(let result):
@@ -102,7 +125,7 @@ struct AttemptRunner: Sendable {
             if Task.isCancelled { return nil }
             let jobError = (error as? any JobErrorConvertible)?.jobError
                 ?? JobError(code: .internalError, message: String(describing: error), retryable: true)
-            return retryOrFail(job, jobError)
+            return retryOrFail(job, jobError, logger: logger)
         }
     }
 
@@ -119,17 +142,18 @@ struct AttemptRunner: Sendable {
         }
     }
 
-    private func retryOrFail(_ job: FetchedJob, _ error: JobError) -> Settlement.Outcome {
+    /// `logger`: the attempt's (job, type, attempt, meta).
+    private func retryOrFail(_ job: FetchedJob, _ error: JobError, logger: Logger) -> Settlement.Outcome {
         if let delay = error.postpone {
-            logger.info("held back, resuming later", metadata: ["job": "\(job.id)", "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
+            logger.info("held back, resuming later", metadata: ["delayMs": "\(delay.milliseconds)", "error": "\(error)"])
             return .postpone(delay: delay, reason: "rate-limit", error: error)
         }
         if error.retryable && job.attempt < job.maxAttempts {
             let delay = options.retry.delay(afterAttempt: job.attempt)
-            logger.info("attempt failed, retrying", metadata: ["job": "\(job.id)", "delayMs": "\(delay.milliseconds)", "error": "\(error)"])
+            logger.info("attempt failed, retrying", metadata: ["delayMs": "\(delay.milliseconds)", "error": "\(error)"])
             return .retry(error, delay: delay)
         }
-        logger.warning("failed", metadata: ["job": "\(job.id)", "error": "\(error)"])
+        logger.warning("failed", metadata: ["error": "\(error)"])
         return .fail(error)
     }
 }

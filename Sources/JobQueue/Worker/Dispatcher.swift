@@ -34,7 +34,9 @@ struct Dispatcher: Sendable {
             let sentAt = ContinuousClock.now
             let replies: [RedisValue]
             do {
-                replies = try await queue.run(calls)
+                replies = try await persistence.link.measure(batch.isEmpty ? "fetch" : "settle_and_fetch") { () async throws(RedisError) in
+                    try await queue.run(calls)
+                }
             } catch {
                 guard persistence.shouldRetry(error) else {
                     logger.error("recording \(batch.count) outcome(s) and fetching: \(error); giving up on them")
@@ -42,8 +44,8 @@ struct Dispatcher: Sendable {
                     if stopping { return }
                     continue
                 }
+                // Redis away: `link` says so, once; the outcomes wait for it.
                 settlements.putBack(batch)
-                logger.warning("fetch: \(error); trying again")
                 do { try await backoff.pause() } catch { return }
                 continue
             }

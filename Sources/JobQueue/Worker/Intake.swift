@@ -16,10 +16,14 @@ struct Intake: Sendable {
         var backoff = Backoff()
         while !state.isStopping && !Task.isCancelled {
             do {
-                let entries = try await queue.takeInbox(count: options.intakeBatch, worker: options.workerID, heartbeat: options.lease)
+                let entries = try await persistence.link.measure("intake") { () async throws(RedisError) in
+                    try await queue.takeInbox(count: options.intakeBatch, worker: options.workerID, heartbeat: options.lease)
+                }
                 if entries.isEmpty {
-                    _ = try await blocking.send("BLMOVE", queue.keys.inbox, queue.keys.intake(worker: options.workerID), "RIGHT", "LEFT",
+                    _ = try await persistence.link.measure("wait_inbox", timed: false) { () async throws(RedisError) in
+                        try await blocking.send("BLMOVE", queue.keys.inbox, queue.keys.intake(worker: options.workerID), "RIGHT", "LEFT",
                                                 options.idleWait.secondsText)
+                    }
                     continue
                 }
                 let decisions = entries.map { IntakeDecision.decide($0, registry: registry) }
@@ -29,7 +33,7 @@ struct Intake: Sendable {
                 _ = await persistence.persist("accept") { () async throws(RedisError) in try await queue.accept(decisions, worker: options.workerID) }
                 backoff.reset()
             } catch {
-                logger.warning("intake: \(error)")
+                if !RedisProblem.isRetryable(error) { logger.warning("intake: \(error)") } // else `link` has said it
                 do { try await backoff.pause() } catch { return }
             }
         }

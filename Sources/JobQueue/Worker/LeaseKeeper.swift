@@ -1,4 +1,5 @@
 import Logging
+import RedisClient
 
 /// Keeps the leases of this worker's attempts, and its heartbeat: renews them every third
 /// of a lease, and stops an attempt at once when Redis says its lease is lost or when a
@@ -8,6 +9,7 @@ struct LeaseKeeper: Sendable {
     let queue: Queue
     let options: WorkerOptions
     let running: RunningAttempts
+    let link: RedisLink
     let logger: Logger
 
     func run() async {
@@ -28,7 +30,9 @@ struct LeaseKeeper: Sendable {
         let attempts = running.all
         let sentAt = ContinuousClock.now
         do {
-            let (lost, cancelled) = try await queue.renewLeases(attempts.map { ($0.id, $0.token) }, lease: options.lease, worker: options.workerID)
+            let (lost, cancelled) = try await link.measure("heartbeat") { () async throws(RedisError) in
+                try await queue.renewLeases(attempts.map { ($0.id, $0.token) }, lease: options.lease, worker: options.workerID)
+            }
             for attempt in attempts {
                 if cancelled.contains(attempt.token) {
                     logger.warning("cancelled by an operator: stopping the attempt", metadata: ["job": "\(attempt.id)"])
@@ -41,6 +45,8 @@ struct LeaseKeeper: Sendable {
                     attempt.lease.renewed(sentAt: sentAt, duration: options.lease)
                 }
             }
+        } catch where RedisProblem.isRetryable(error) {
+            // `link` has said it; leases not renewed in time stop their attempts (stopExpired).
         } catch {
             logger.warning("renewing leases: \(error)")
         }

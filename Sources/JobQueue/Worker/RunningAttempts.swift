@@ -1,3 +1,4 @@
+import Metrics
 import Synchronization
 
 /// The attempts this process runs, keyed by their lease token (a job fetched again after
@@ -13,15 +14,24 @@ final class RunningAttempts: Sendable {
     private let attempts = Mutex<[String: Attempt]>([:])
     /// Signalled whenever a slot frees up.
     let slotFreed: WakeSignal
+    /// `connectq_worker_running_jobs`.
+    private let gauge: Gauge
 
-    init(slotFreed: WakeSignal) {
+    init(slotFreed: WakeSignal, queue: String) {
         self.slotFreed = slotFreed
+        gauge = Gauge(label: MetricNames.workerRunningJobs, dimensions: [("queue", queue)])
+        gauge.record(0)
     }
 
     var count: Int { attempts.withLock { $0.count } }
     var all: [Attempt] { attempts.withLock { Array($0.values) } }
 
-    func add(_ attempt: Attempt) { attempts.withLock { $0[attempt.token] = attempt } }
+    func add(_ attempt: Attempt) {
+        attempts.withLock { attempts in
+            attempts[attempt.token] = attempt
+            gauge.record(attempts.count) // under the lock: the last count recorded is the true one
+        }
+    }
 
     func attach(_ task: Task<Void, Never>, to token: String) {
         let orphaned = attempts.withLock { attempts -> Bool in
@@ -33,7 +43,10 @@ final class RunningAttempts: Sendable {
     }
 
     func remove(_ token: String) {
-        attempts.withLock { _ = $0.removeValue(forKey: token) }
+        attempts.withLock { attempts in
+            attempts.removeValue(forKey: token)
+            gauge.record(attempts.count)
+        }
         slotFreed.signal()
     }
 

@@ -17,6 +17,7 @@ public final class Worker: Service, Sendable {
     private let running: RunningAttempts
     private let settlements: SettlementQueue
     private let persistence: Persistence
+    private let link: RedisLink
     /// The graceful stop's second half (stop what outlived the grace period, hand it back).
     private let drainTask = Mutex<Task<Void, Never>?>(nil)
 
@@ -28,17 +29,29 @@ public final class Worker: Service, Sendable {
         logger[metadataKey: "worker"] = .string(options.workerID)
         logger[metadataKey: "queue"] = .string(queue.keys.queue)
         self.logger = logger
-        running = RunningAttempts(slotFreed: signal)
+        running = RunningAttempts(slotFreed: signal, queue: queue.keys.queue)
         settlements = SettlementQueue(ready: signal)
-        persistence = Persistence(state: state, logger: logger)
+        // Idle, the dispatcher and the intake each reach Redis every `idleWait`, and the
+        // heartbeat every third of a lease: silence past the longer of these means trouble.
+        link = RedisLink(url: queue.redis.url, logger: logger, staleAfter: max(options.lease / 2, options.idleWait * 5, .seconds(5)))
+        persistence = Persistence(state: state, link: link, logger: logger)
     }
+
+    /// Connected to Redis and round-tripping, or why not: for `/health` and the watchdog.
+    public var health: WorkerHealth { link.health }
 
     public func run() async throws {
         let blockingTimeoutMs = Int(options.idleWait.milliseconds) + 10_000
         let intakeRedis = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-intake", commandTimeoutMs: blockingTimeoutMs))
         let wakeRedis = RedisClient(url: queue.redis.url, options: .init(clientName: "connectq-wake", commandTimeoutMs: blockingTimeoutMs))
         defer { intakeRedis.close(); wakeRedis.close() }
-        try await prepare()
+        guard try await cancelWhenGracefulShutdown({ try await self.prepare() }) != nil else {
+            logger.info("worker stopped before Redis answered")
+            return
+        }
+        link.markReady()
+        // A Redis that can evict or lose job records is said at start, not found out later.
+        await RedisServerCheck.logFindings(for: queue, logger: logger)
         logger.info("worker started", metadata: ["concurrency": "\(options.concurrency)", "types": "\(registry.types.joined(separator: ","))"])
         let runner = AttemptRunner(queue: queue, registry: registry, options: options, settlements: settlements, persistence: persistence, logger: logger)
         let dispatcher = Dispatcher(
@@ -49,8 +62,8 @@ public final class Worker: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Intake(queue: self.queue, registry: self.registry, options: self.options, state: self.state,
                                              persistence: self.persistence, logger: self.logger).run(blocking: intakeRedis) }
-                group.addTask { await LeaseKeeper(queue: self.queue, options: self.options, running: self.running, logger: self.logger).run() }
-                group.addTask { await StalledJobSweep(queue: self.queue, options: self.options, logger: self.logger).run() }
+                group.addTask { await LeaseKeeper(queue: self.queue, options: self.options, running: self.running, link: self.link, logger: self.logger).run() }
+                group.addTask { await StalledJobSweep(queue: self.queue, options: self.options, link: self.link, logger: self.logger).run() }
                 await dispatcher.run()
                 // The dispatcher ends once nothing runs; what was stopped is handed back first.
                 await drainTask.withLock { $0 }?.value
@@ -63,17 +76,21 @@ public final class Worker: Service, Sendable {
         logger.info("worker stopped")
     }
 
-    /// Waits for Redis (backing off, saying what is wrong), then checks its version and
-    /// loads the engine's functions; a Redis too old stops the worker with the reason.
-    private func prepare() async throws {
+    /// Waits for Redis (backing off; `link` says what is wrong, once), then checks its
+    /// version and loads the engine's functions; a Redis too old stops the worker with the
+    /// reason. Nil when the wait was ended (a stop before Redis answered).
+    private func prepare() async throws -> Void? {
         var backoff = Backoff()
         while true {
             do {
-                try await queue.prepare()
-                return
-            } catch let error as RedisError where error.isTransient {
-                logger.error("cannot start: \(error); trying again")
-                try await backoff.pause()
+                var refusal: (any Error)?
+                try await link.measure("prepare") { () async throws(RedisError) in
+                    do { try await queue.prepare() } catch let error as RedisError { throw error } catch { refusal = error }
+                }
+                if let refusal { throw refusal }
+                return ()
+            } catch let error as RedisError where RedisProblem.isRetryable(error) {
+                do { try await backoff.pause() } catch { return nil }
             } catch {
                 logger.critical("cannot start: \(error)")
                 throw error
@@ -84,6 +101,7 @@ public final class Worker: Service, Sendable {
     /// Stops fetching; after the grace period, stops what still runs and puts it back.
     private func stop() {
         guard state.beginStop(giveUpAt: ContinuousClock.now + options.grace + .seconds(5)) else { return }
+        link.markStopping()
         logger.info("stopping: no new jobs; running jobs have \(options.grace) to finish")
         signal.signal()
         drainTask.withLock { $0 = Task { await self.drain() } }

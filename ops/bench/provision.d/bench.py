@@ -15,6 +15,10 @@ import sys
 import time
 from collections import Counter, defaultdict
 
+sys.dont_write_bytecode = True  # no __pycache__ beside the scripts
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "lib"))
+import ovhsim  # noqa: E402  (ops/lib/ovhsim.py)
+
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
@@ -57,26 +61,15 @@ def jobs(state_file, count, provision_file, teardown_file):
     for index in range(count):
         service = services[index]["service"]
         uuid, interfaces = service["uuid"], service["interfaceList"]
-        vrack = f"pn-{10001 + index}"
+        vrack = ovhsim.vrack_of(index)
         if vrack not in vracks:
             sys.exit(f"vRack {vrack} is not in the simulator's inventory")
         if service.get("vrack"):
             sys.exit(f"service {uuid} is already in vRack {service['vrack']}: start from a fresh simulator")
         name = f"svc{index:04d}"
-        a, b = divmod(index, 256)
-        meta = {"service": name}
-        extra = {"type": "add-extra", "id": f"{name}-bgp", "meta": meta,
-                 "args": {"type": "bgp", "bgpNeighborArea": 65001, "bgpNeighborIp": f"10.{a}.{b}.5"}}
-        datacenter = {"type": "add-datacenter", "id": f"{name}-dc", "meta": meta,
-                      "args": {"datacenterId": 1 + index % 6, "ovhBgpArea": 65501, "subnet": f"10.{a}.{b}.0/28"},
-                      "then": [extra]}
-        pop = {"type": "create-pop", "id": f"{name}-pop", "meta": meta,
-               "args": {"type": "l3", "interfaceId": interfaces[0], "customerBgpArea": 65001, "ovhBgpArea": 65500,
-                        "subnet": "192.0.2.0/30"},
-               "then": [datacenter]}
-        provision.append({"type": "link-vrack", "id": f"{name}-link", "meta": meta,
-                          "args": {"serviceName": uuid, "vrack": vrack}, "then": [pop]})
-        teardown.append({"type": "delete-tree", "id": f"{name}-teardown", "meta": meta, "args": {"serviceName": uuid}})
+        provision.append(ovhsim.l3_bgp_service(name, uuid, vrack, interfaces[0], index))
+        teardown.append({"type": "delete-tree", "id": f"{name}-teardown", "meta": {"service": name},
+                         "args": {"serviceName": uuid}})
     json.dump(provision, open(provision_file, "w"))
     json.dump(teardown, open(teardown_file, "w"))
 

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Dashboard
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct DashboardCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dashboard",
+        abstract: "Serve the web dashboard: queues, jobs and workers; Retry, Cancel, Delete, Pause and Resume.",
+        discussion: "Listens on 127.0.0.1 unless told otherwise; any other address needs a password (HTTP Basic auth). See docs/dashboard.md.")
+
+    @OptionGroup var queueOptions: QueueOptionGroup
+
+    @Option(help: "Address to listen on; anything but loopback (127.0.0.0/8, ::1, localhost) needs a password.")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on.")
+    var port = 8090
+
+    @Option(help: "HTTP Basic auth password, any user name (env CONNECTQ_DASHBOARD_PASSWORD, which keeps it out of `ps`).")
+    var password: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    private var effectivePassword: String? {
+        password ?? ProcessInfo.processInfo.environment["CONNECTQ_DASHBOARD_PASSWORD"]
+    }
+
+    private var options: DashboardOptions {
+        DashboardOptions(host: host, port: port, password: effectivePassword, defaultQueue: queueOptions.queue)
+    }
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: must be one of trace, debug, info, notice, warning, error, critical") }
+        do { try options.check() } catch { throw ValidationError(error.description) }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "connectq-dashboard")
+        let queue = try queueOptions.openQueue(clientName: "connectq-dashboard")
+        defer { queue.redis.close() }
+        let dashboard = try Dashboard(redis: queue.redis, options: options)
+        logger.info("dashboard", metadata: ["url": "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", "redis": "\(queue.redis.url)",
+                                            "password": "\(effectivePassword == nil ? "none (loopback only)" : "set")"])
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: dashboard.application(logger: logger))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
