@@ -123,8 +123,10 @@ public struct JobDocument: Sendable, Hashable {
             }
             let date: Date
             do { date = try RFC3339.parse(text) } catch { throw .invalid(field("runAt"), "\(error)") }
-            // A time years ahead is a typo far more often than a plan: refused, not parked.
-            guard date.timeIntervalSinceNow <= Self.latestRunAt else {
+            // A time years ahead is a typo far more often than a plan: refused, not parked. A
+            // `then` follow-up is read again when its parent completes, maybe much later:
+            // the bound is the job's and its children's, checked once at intake.
+            guard mode == .followUp || date.timeIntervalSinceNow <= Self.latestRunAt else {
                 throw .invalid(field("runAt"), "must be at most \(Int(Self.latestRunAt / 86_400)) days ahead")
             }
             self.runAt = date

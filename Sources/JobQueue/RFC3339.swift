@@ -6,7 +6,7 @@ import Foundation
 /// digits, nothing after. One reader for every producer path, so they cannot disagree.
 public enum RFC3339 {
     public enum Refusal: Error, Equatable, CustomStringConvertible {
-        case shape, date, time, offset
+        case shape, date, time, offset, range
 
         public var description: String {
             switch self {
@@ -14,6 +14,7 @@ public enum RFC3339 {
             case .date: return "is not a real calendar date"
             case .time: return "has an hour past 23 or a minute or second past 59"
             case .offset: return "has an offset beyond ±23:59"
+            case .range: return "must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z in UTC"
             }
         }
     }
@@ -70,18 +71,24 @@ public enum RFC3339 {
         guard (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year) else { throw .date }
         guard hour <= 23, minute <= 59, second <= 59 else { throw .time }
         let days = daysFromCivil(year: year, month: month, day: day)
-        let seconds = Double(days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds)
-        return Date(timeIntervalSince1970: seconds + Double(nanos) / 1e9)
+        let seconds = days * 86_400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        // In UTC it must be a time the engine stores (ms since 1970) and writes back in this
+        // same form (a four-digit year): 0000-01-01T00:30:00+22:00 is year -1 in UTC.
+        guard seconds >= 0, seconds < Self.firstSecondOfYear10000 else { throw .range }
+        return Date(timeIntervalSince1970: Double(seconds) + Double(nanos) / 1e9)
     }
 
     /// UTC with milliseconds: `2026-11-24T03:00:00.000Z`.
     public static func string(from date: Date) -> String {
-        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // The nearest ms: rounding down turned .005 (stored as .00499…) into .004.
+        let ms = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let days = Int(ms.divided(by: 86_400_000)), rest = Int(ms - Int64(days) * 86_400_000)
         let (year, month, day) = civil(fromDays: days)
         return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, month, day,
                       rest / 3_600_000, rest / 60_000 % 60, rest / 1000 % 60, rest % 1000)
     }
+
+    static let firstSecondOfYear10000 = daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400
 
     static func daysIn(month: Int, year: Int) -> Int {
         switch month {

@@ -99,7 +99,12 @@ struct AttemptRunner: Sendable {
             switch outcome {
             case .completed(let result):
                 logger.debug("completed")
-                return .completed(result: result, followUps: FollowUps.trees(of: document, id: job.id, result: result, registry: registry))
+                do {
+                    return .completed(result: result, followUps: try FollowUps.trees(of: document, id: job.id, result: result, registry: registry))
+                } catch {
+                    logger.error("a follow-up cannot be created: \(error.message)")
+                    return .fail(JobError(code: error.code, message: "its work is done, but \(error.message)", field: error.field, retryable: false))
+                }
             case .awaitChildren(let children) where children.isEmpty:
                 logger.error("the executor asked for an empty set of children; completing with an empty result")
                 return .completed(result: .object([:]), followUps: [])
