@@ -60,11 +60,22 @@ struct ArgValue {
 struct ServiceName: Decodable, Sendable, Hashable, CustomStringConvertible {
     let value: String
 
+    /// 8-4-4-4-12 ASCII hex digits, byte by byte: Foundation's reader goes through a C
+    /// string, which ends at a NUL the JSON text may carry (`\u0000`) into an API path.
+    static func isUUID(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 36 else { return false }
+        return bytes.enumerated().allSatisfy { index, byte in
+            [8, 13, 18, 23].contains(index) ? byte == UInt8(ascii: "-")
+                : (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66)
+        }
+    }
+
     init(from decoder: any Decoder) throws {
         let arg = try ArgValue(decoder)
         let text = try arg.string()
-        guard UUID(uuidString: text) != nil else {
-            throw arg.broken("must be an OVHcloud Connect service UUID, got '\(text.prefix(80))'")
+        guard Self.isUUID(text) else {
+            throw arg.broken("must be an OVHcloud Connect service UUID (8-4-4-4-12 hex digits), got '\(text.prefix(80))'")
         }
         value = text.lowercased()
     }

@@ -248,12 +248,20 @@ extension JobDocument {
     public static func allErrors(of value: JSONValue, registry: JobRegistry?, mode: ValidationMode, limit: Int = 20) -> [JobError] {
         var errors: [JobError] = []
         var current = value
+        // Without the registry once an args field cannot be set aside (it is required):
+        // the document's own fields are still checked.
+        var checker = registry
         while errors.count < limit {
             do {
-                _ = try JobDocument(current, path: "", registry: registry, mode: mode)
+                _ = try JobDocument(current, path: "", registry: checker, mode: mode)
                 return errors
             } catch {
-                if errors.contains(where: { $0.field == error.field && $0.message == error.message }) { return errors }
+                // A field set aside may be required: that is not news.
+                if errors.contains(where: { $0.field == error.field }) {
+                    guard checker != nil, error.field?.hasPrefix("args.") == true else { return errors }
+                    checker = nil
+                    continue
+                }
                 errors.append(error)
                 guard let field = error.field, let reduced = current.removing(path: field), reduced != current else { return errors }
                 current = reduced

@@ -84,6 +84,8 @@ import TestSupport
         #expect(bare.status != 0 && bare.stderr.contains("needs its unit: 25s"))
         let infinite = try await runConnectq(["worker", "--grace", "infs"])
         #expect(infinite.status != 0 && infinite.stderr.contains("up to 30 days"))
+        let huge = try await runConnectq(["worker", "--grace", "1e300s"])
+        #expect(huge.status != 0 && huge.stderr.contains("--grace"))
         let help = try await runConnectq(["worker", "--help"])
         #expect(help.stdout.contains("(default: 25s)") && help.stdout.contains("(default: 10m)"))
         let moved = try await runConnectq(["worker", "--keep-completed", "0"])
