@@ -242,8 +242,10 @@ struct CrashAfterFirstCheckpoint<Inner: JobExecutor>: JobExecutor {
             let events = try await queue.allEvents()
             #expect(events.filter { $0.event == "retrying" || $0.event == "failed" }.isEmpty, "no 409 failed or retried anything")
             #expect(events.contains { $0.event == "waiting" && $0.fields["reason"] == "resource" && $0.fields["resource"] == "ovh:occ:\(sn)" })
-            #expect(Set(events.filter { $0.event == "active" && ids.contains($0.jobID) }.compactMap { $0.fields["worker"] }).count >= 2,
-                    "the jobs were spread over the workers")
+            // Three workers competed for them (which one wins each is not fixed: a loaded
+            // machine may let one take all four, one after the other).
+            let alive = try await queue.workers().filter(\.alive).count
+            #expect(alive == 3)
             // The simulator refuses (409) a task on a busy service: none was refused, and each
             // datacenter task started after the previous one's run time had passed.
             let calls = log.calls
