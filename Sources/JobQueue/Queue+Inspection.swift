@@ -138,6 +138,7 @@ extension Queue {
     /// The oldest event the stream still holds, when trimming has removed older ones (nil
     /// when it never trimmed): a reader whose position is before it may have missed some.
     public func firstKeptEventIDAfterTrimming() async throws(RedisError) -> String? {
+        guard try await redis.send("EXISTS", keys.events).integer == 1 else { return nil }
         let reply = try await redis.send("XINFO", "STREAM", keys.events)
         if case .error = reply { return nil }
         guard let items = reply.array else { return nil }

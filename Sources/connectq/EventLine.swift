@@ -6,7 +6,10 @@ enum EventLine {
     static func text(_ event: QueueEvent) -> String {
         let f = event.fields
         var parts = [TimeText.date(streamID: event.streamID), pad(event.event, 9)]
-        guard !event.jobID.isEmpty else { return parts.joined(separator: "  ") }
+        guard !event.jobID.isEmpty else {
+            // Queue-wide (paused, resumed, settings): its own fields, such as the settings changed.
+            return (parts + f.filter { $0.key != "event" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "  ")
+        }
         parts += [pad(event.jobID, 24), pad(f["type"] ?? "", 14), "attempt \(f["attempt"] ?? "0")"]
         if let meta = f["meta"] { parts.append(meta) }
         if let parent = f["parent"] { parts.append("parent \(parent)") }

@@ -27,9 +27,20 @@ struct EventsCommand: AsyncParsableCommand {
         fflush(nil)
     }
 
+    func validate() throws {
+        if let from, !StreamID.isValid(from) {
+            throw ValidationError("--from: '\(from)' must be a stream id such as 1795489200000-0 (ms since 1970, then a sequence number)")
+        }
+    }
+
     func run() async throws {
         let queue = try queueOptions.openQueue(clientName: "connectq-events")
         defer { queue.redis.close() }
+        if !follow, try await queue.redis.send("EXISTS", queue.keys.events).integer != 1 {
+            let known = try await Queue.queueNames(on: queue.redis)
+            printError("queue \(queue.keys.queue): no events on this Redis (known queues: \(known.isEmpty ? "none" : known.joined(separator: ", ")))")
+            throw ExitCode(1)
+        }
         // `$` is resolved once, to the last id now: every later read goes on from an id, so
         // nothing written between two reads is missed.
         var cursor = from ?? "0"
@@ -80,4 +91,10 @@ struct StreamID: Comparable {
         seq = parts.count > 1 ? UInt64(parts[1]) ?? 0 : 0
     }
     static func < (a: StreamID, b: StreamID) -> Bool { (a.ms, a.seq) < (b.ms, b.seq) }
+
+    /// `ms` or `ms-seq`, ASCII digits.
+    static func isValid(_ text: String) -> Bool {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.count <= 20 && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
+    }
 }

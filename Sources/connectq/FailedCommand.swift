@@ -44,7 +44,7 @@ struct FailedCommand: AsyncParsableCommand {
         func validate() throws {
             let ways = [all, !ids.isEmpty, !filter.isEmpty].filter { $0 }.count
             if ways != 1 {
-                throw ValidationError("give job ids, a filter (--type, --code, --meta, --id-contains, --older-than) or --all: exactly one of them")
+                throw ValidationError("choose the jobs one way: ids, or filters (--type, --code, --meta, --id-contains, --older-than, which combine), or --all")
             }
         }
 

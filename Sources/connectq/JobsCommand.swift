@@ -4,7 +4,7 @@ import JobQueue
 struct JobsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jobs",
-        abstract: "List jobs: running first, then waiting in the order they will run, then the others newest first.")
+        abstract: "List jobs by state: active, waiting (in the order they will run), waiting-resource, delayed, waiting-children, failed, completed; within each of the last five, newest first.")
 
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions

@@ -242,6 +242,10 @@ import TestSupport
                 #expect(fromStart.status == 0 && fromStart.stderr.contains("gap") && fromStart.stderr.contains(trimmed))
                 let recent = try await runConnectq(["events", "--from", trimmed] + common)
                 #expect(recent.status == 0 && !recent.stderr.contains("gap"))
+                let unknown = try await runConnectq(["events", "--redis", server.urlString, "--queue", "nosuch"])
+                #expect(unknown.status == 1 && unknown.stderr.contains("known queues: trim"))
+                let badFrom = try await runConnectq(["events", "--from", "garbage"] + common)
+                #expect(badFrom.status != 0 && badFrom.stderr.contains("--from"))
             }
         }
     }
