@@ -38,12 +38,14 @@ public struct OVHCredentials: Sendable, CustomStringConvertible, CustomDebugStri
         let keys = ["endpoint": "OVH_ENDPOINT", "application_key": "OVH_APPLICATION_KEY",
                     "application_secret": "OVH_APPLICATION_SECRET", "consumer_key": "OVH_CONSUMER_KEY"]
         for (key, variable) in keys { if let value = environment[variable], !value.isEmpty { values[key] = value } }
-        func required(_ key: String) throws(OVHConfigurationError) -> String {
-            guard let value = values[key], !value.isEmpty else { throw .missing("\(key) (\(keys[key]!))") }
-            return value
+        // Every missing one is named at once, not one per try.
+        let missing = ["endpoint", "application_key", "application_secret", "consumer_key"].filter { values[$0]?.isEmpty ?? true }
+        if !missing.isEmpty {
+            throw .missing(missing.map { "\($0) (\(keys[$0]!))" }.joined(separator: ", "))
         }
-        return OVHCredentials(endpoint: try OVHEndpoint(try required("endpoint"), allowPlainHTTP: allowPlainHTTP), applicationKey: try required("application_key"),
-                              applicationSecret: try required("application_secret"), consumerKey: try required("consumer_key"))
+        func required(_ key: String) -> String { values[key] ?? "" }
+        return OVHCredentials(endpoint: try OVHEndpoint(required("endpoint"), allowPlainHTTP: allowPlainHTTP), applicationKey: required("application_key"),
+                              applicationSecret: required("application_secret"), consumerKey: required("consumer_key"))
     }
 }
 

@@ -53,7 +53,7 @@ public enum OVHConfigurationError: Error, Sendable, Equatable, CustomStringConve
     public var description: String {
         switch self {
         case .invalid(let field, let rule): return "OVH configuration: \(field) \(rule)"
-        case .missing(let what): return "OVH configuration: \(what) is missing (set OVH_ENDPOINT, OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, or give an ovh.conf)"
+        case .missing(let what): return "OVH configuration: missing \(what) (set OVH_ENDPOINT, OVH_APPLICATION_KEY, OVH_APPLICATION_SECRET and OVH_CONSUMER_KEY, or give an ovh.conf)"
         }
     }
 }

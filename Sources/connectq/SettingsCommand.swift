@@ -33,13 +33,13 @@ struct SettingsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change some settings; every worker applies them from its next call on.")
         @OptionGroup var queueOptions: QueueOptionGroup
 
-        @Option(help: "Length the events stream is trimmed to (approximately).")
+        @Option(parsing: .unconditional, help: "Length the events stream is trimmed to (approximately).")
         var eventsMaxLength: Int64?
-        @Option(help: "Completed jobs kept (for `connectq job` and idempotency), at most this many…")
+        @Option(parsing: .unconditional, help: "Completed jobs kept (for `connectq job` and idempotency), at most this many…")
         var keepCompleted: Int64?
         @Option(help: "…and for at most this long.", transform: DurationArgument.parse)
         var keepCompletedFor: DurationArgument?
-        @Option(help: "Failed jobs (rejected inbox entries among them) kept, at most this many…")
+        @Option(parsing: .unconditional, help: "Failed jobs (rejected inbox entries among them) kept, at most this many…")
         var keepFailed: Int64?
         @Option(help: "…and for at most this long.", transform: DurationArgument.parse)
         var keepFailedFor: DurationArgument?

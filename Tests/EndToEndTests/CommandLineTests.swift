@@ -261,6 +261,8 @@ import TestSupport
             #expect(ok.status == 0 && ok.stdout.contains("keep-failed-for = 168h") && ok.stdout.contains("keep-completed = 50"))
             let json = try JSONValue.parse(try await runConnectq(["settings", "--json"] + common).stdout)
             #expect(json["keep-completed"] == .int(50) && json["keep-failed-for"] == .string("168h") && json["events-max-length"] == .int(100_000))
+            let negative = try await runConnectq(["settings", "set", "--keep-failed", "-1"] + common)
+            #expect(negative.status != 0 && negative.stderr.contains("--keep-failed: must be from 0"))
             let none = try await runConnectq(["settings", "set"] + common)
             #expect(none.status != 0 && none.stderr.contains("at least one setting"))
         }

@@ -96,7 +96,7 @@ import TestSupport
 
             // …unless they are required.
             let required = try await doctor(["--redis", server.urlString, "--require-ovh"])
-            #expect(line(required, "PROBLEM  ovh credentials: OVH configuration: endpoint (OVH_ENDPOINT) is missing") != nil)
+            #expect(line(required, "PROBLEM  ovh credentials: OVH configuration: missing endpoint (OVH_ENDPOINT)") != nil)
         }
     }
 
