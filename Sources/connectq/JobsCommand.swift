@@ -74,7 +74,7 @@ struct JobFilterOptions: ParsableArguments {
             pairs[String(parts[0])] = String(parts[1])
         }
         return Queue.JobFilter(state: state, type: type, meta: pairs, idContains: idContains, errorCode: code,
-                               minAgeMs: olderThan?.milliseconds,
+                               minAgeMs: olderThan?.duration.milliseconds,
                                limit: limit)
     }
 }

@@ -51,8 +51,6 @@ struct DurationArgument: CustomStringConvertible, Sendable {
 
     var description: String { DurationText.format(duration) }
 
-    var milliseconds: Int64 { duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000 }
-
     static func parse(_ text: String) throws -> DurationArgument {
         guard let duration = DurationText.parse(text) else {
             let bare = !text.isEmpty && text.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }

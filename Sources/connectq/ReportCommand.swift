@@ -20,7 +20,7 @@ struct ReportCommand: AsyncParsableCommand {
         var after = "0"
         if let since {
             let now = try await queue.redisTimeMs()
-            after = "\(now - since.milliseconds)-0"
+            after = "\(now - since.duration.milliseconds)-0"
         }
         try await queue.forEachEvent(after: after) { report.add($0) }
         if output.json {

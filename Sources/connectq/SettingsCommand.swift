@@ -48,9 +48,9 @@ struct SettingsCommand: AsyncParsableCommand {
             var changes: [QueueSettings.Field: Int64] = [:]
             changes[.eventsMaxLength] = eventsMaxLength
             changes[.keepCompleted] = keepCompleted
-            changes[.keepCompletedFor] = keepCompletedFor?.milliseconds
+            changes[.keepCompletedFor] = keepCompletedFor?.duration.milliseconds
             changes[.keepFailed] = keepFailed
-            changes[.keepFailedFor] = keepFailedFor?.milliseconds
+            changes[.keepFailedFor] = keepFailedFor?.duration.milliseconds
             return changes
         }
 
