@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 
 /// A piece of HTML. Strings interpolated into it are escaped; only `HTML` values go in
 /// as they are, so user data (ids, meta, errors) cannot become markup by mistake.
@@ -77,7 +78,7 @@ enum Show {
 
     /// The ms timestamp at the front of a stream id (`1700000000000-3`).
     static func streamTime(_ streamID: String) -> String {
-        streamID.split(separator: "-").first.flatMap { Int64($0) }.map { time(ms: $0) } ?? streamID
+        StreamID(streamID).map { time(ms: $0.ms) } ?? streamID
     }
 
     /// `850 ms`, `12.3 s`, `4 min 5 s`, `2 h 3 min`.

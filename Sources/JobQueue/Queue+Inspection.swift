@@ -188,6 +188,8 @@ public struct QueueEvent: Sendable, Equatable {
         self.fields = fields
     }
 
+    /// When it was written (Redis time, ms), from its stream id.
+    public var timeMs: Int64 { StreamID(streamID)?.ms ?? 0 }
     public var event: String { fields["event"] ?? "" }
     public var jobID: String { fields["id"] ?? "" }
     public var error: JobError? { fields["error"].flatMap { JobError(jsonText: $0) } }

@@ -5,7 +5,7 @@ import JobQueue
 enum EventLine {
     static func text(_ event: QueueEvent) -> String {
         let f = event.fields
-        var parts = [TimeText.date(streamID: event.streamID), pad(event.event, 9)]
+        var parts = [TimeText.date(ms: event.timeMs), pad(event.event, 9)]
         guard !event.jobID.isEmpty else {
             // Queue-wide (paused, resumed, settings): its own fields, such as the settings changed.
             return (parts + f.filter { $0.key != "event" }.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }).joined(separator: "  ")

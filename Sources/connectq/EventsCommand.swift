@@ -28,7 +28,7 @@ struct EventsCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
-        if let from, !StreamID.isValid(from) {
+        if let from, StreamID(from) == nil {
             throw ValidationError("--from: '\(from)' must be a stream id such as 1795489200000-0 (ms since 1970, then a sequence number)")
         }
     }
@@ -75,26 +75,10 @@ private struct GapWatch {
     private var reported: String?
 
     mutating func check(_ queue: Queue, after cursor: String) async throws(RedisError) {
-        guard let first = try await queue.firstKeptEventIDAfterTrimming(), StreamID(cursor) < StreamID(first), reported != first else { return }
+        guard let first = try await queue.firstKeptEventIDAfterTrimming(), let position = StreamID(cursor), let kept = StreamID(first),
+              position < kept, reported != first else { return }
         reported = first
         printError("connectq events: gap: events after \(cursor) and before \(first) were trimmed from the stream before they were read "
             + "(the stream keeps the last events only: a longer --events-max-length on the workers, or a faster reader)")
-    }
-}
-
-/// Stream ids (`ms-seq`) in their order.
-struct StreamID: Comparable {
-    let ms: UInt64, seq: UInt64
-    init(_ text: String) {
-        let parts = text.split(separator: "-")
-        ms = parts.first.flatMap { UInt64($0) } ?? 0
-        seq = parts.count > 1 ? UInt64(parts[1]) ?? 0 : 0
-    }
-    static func < (a: StreamID, b: StreamID) -> Bool { (a.ms, a.seq) < (b.ms, b.seq) }
-
-    /// `ms` or `ms-seq`, ASCII digits.
-    static func isValid(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.count <= 20 && $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }
     }
 }

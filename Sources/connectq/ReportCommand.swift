@@ -45,7 +45,7 @@ struct EventReport {
     private var retries: [String: Int] = [:]
 
     mutating func add(_ event: QueueEvent) {
-        let ms = Int64(event.streamID.split(separator: "-").first ?? "") ?? 0
+        let ms = event.timeMs
         let type = event.fields["type"].flatMap { $0.isEmpty ? nil : $0 } ?? "(invalid)"
         switch event.event {
         case "accepted": acceptedAt[event.jobID] = acceptedAt[event.jobID] ?? ms

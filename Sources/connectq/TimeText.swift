@@ -13,11 +13,6 @@ enum TimeText {
                       c.hour ?? 0, c.minute ?? 0, c.second ?? 0, millis)
     }
 
-    /// The time a stream id (`ms-seq`) was written.
-    static func date(streamID: String) -> String {
-        date(ms: Int64(streamID.split(separator: "-").first ?? "") ?? 0)
-    }
-
     /// `850ms`, `42s`, `3m12s`, `5h03m`, `2d04h`.
     static func age(ms: Int64) -> String {
         let ms = max(0, ms)
