@@ -87,38 +87,11 @@ extension Queue {
         try await redis.send("HGET", keys.job(id), "state").string
     }
 
-    /// Failed jobs, oldest failure first.
-    public func failedJobs(limit: Int = 1000) async throws(RedisError) -> [JobInfo] {
-        let ids = try await redis.send("ZRANGE", keys[.failed], 0, limit - 1).strings ?? []
-        var jobs: [JobInfo] = []
-        for id in ids { if let job = try await job(id) { jobs.append(job) } }
-        return jobs
-    }
-
     /// Retries failed jobs; returns (id, outcome) where outcome is `retried` or why not.
     public func retryFailed(_ ids: [String]) async throws(RedisError) -> [(id: String, outcome: String)] {
         guard !ids.isEmpty else { return [] }
         let flat = try await run(.retryFailed, ids).strings ?? []
         return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
-    }
-
-    public func retryAllFailed() async throws(RedisError) -> [(id: String, outcome: String)] {
-        var outcomes: [(id: String, outcome: String)] = []
-        let ids = try await redis.send("ZRANGE", keys[.failed], 0, -1).strings ?? []
-        for start in stride(from: 0, to: ids.count, by: 500) {
-            outcomes += try await retryFailed(Array(ids[start..<min(start + 500, ids.count)]))
-        }
-        return outcomes
-    }
-
-    /// Forgets every failed job; returns how many.
-    public func purgeFailed() async throws(RedisError) -> Int {
-        var total = 0
-        while true {
-            let removed = Int(try await run(.purgeFailed, [1000]).integer ?? 0)
-            total += removed
-            if removed == 0 { return total }
-        }
     }
 
     // MARK: Events

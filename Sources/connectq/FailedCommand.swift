@@ -51,7 +51,9 @@ struct FailedCommand: AsyncParsableCommand {
         /// The ids chosen, after a confirmation for anything but explicit ids.
         func resolve(_ queue: Queue, verb: String) async throws -> [String] {
             if !ids.isEmpty { return ids }
-            let chosen = try await queue.jobs(matching: filter.filter(state: .failed, limit: .max), scanLimit: .max).map(\.id)
+            // Oldest failure first: a child failed before the parent it failed, and a retried
+            // parent retries its failed children itself, so they must not come after it.
+            let chosen = Array(try await queue.jobs(matching: filter.filter(state: .failed, limit: .max), scanLimit: .max).map(\.id).reversed())
             if chosen.isEmpty || yes { return chosen }
             guard isatty(STDIN_FILENO) == 1 else {
                 printError("\(verb) \(chosen.count) failed job(s) of queue \(queue.keys.queue)? Run again with --yes to confirm (stdin is not a terminal).")

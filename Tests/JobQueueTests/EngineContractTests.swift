@@ -70,7 +70,10 @@ import TestSupport
                     let job = try #require(try await queue.job(event.jobID))
                     #expect(job.state == "failed" && job.raw != nil)
                 }
-                let rawTexts = try await queue.failedJobs().compactMap(\.raw)
+                var rawTexts: [String] = []
+                for failed in try await queue.jobs(matching: .init(state: .failed, limit: 1000)) {
+                    if let raw = try await queue.job(failed.id)?.raw { rawTexts.append(raw) }
+                }
                 // A rejected entry keeps its raw text, up to a bound.
                 #expect(Set(rawTexts) == Set(bad.map { String($0.0.prefix(JobLimits.keptRawBytes)) }))
                 let check4 = events.filter { $0.event == "completed" }.count == good.count
@@ -315,7 +318,8 @@ import TestSupport
                 try await withWorker(queue, registry: JobRegistry([NoopExecutor(), FailOnce()])) {
                     try await queue.waitForTerminal(["once", "p", "k"])
                     #expect(try await queue.stats().failed == 4)
-                    let outcomes = try await queue.retryAllFailed()
+                    // Oldest failure first, as `connectq failed retry` takes them.
+                    let outcomes = try await queue.retryFailed(Array(try await queue.jobs(matching: .init(state: .failed, limit: 1000)).map(\.id).reversed()))
                     let check8 = outcomes.filter { $0.outcome == "retried" }.map(\.id).sorted() == ["k", "once", "p"]
                     #expect(check8)
                     let check9 = outcomes.contains { $0.outcome.contains("never a valid job") }
@@ -326,7 +330,8 @@ import TestSupport
                 #expect(try await queue.state(of: "once") == "failed")
                 let check10 = try await queue.allEvents().contains { $0.jobID == "once" && $0.event == "accepted" && $0.fields["retry"] == "manual" }
                 #expect(check10)
-                #expect(try await queue.purgeFailed() == 2)
+                let purged = try await queue.remove(try await queue.jobs(matching: .init(state: .failed, limit: 1000)).map(\.id))
+                #expect(purged.filter { $0.outcome == "removed" }.count == 2)
                 #expect(try await queue.stats().failed == 0)
                 #expect(try await queue.job("once") == nil)
             }

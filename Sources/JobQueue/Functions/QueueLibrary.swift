@@ -6,7 +6,7 @@ enum QueueLibrary {
     static let functions: [QueueFunction] = [
         .intake, .accept, .enqueue, .fetch, .complete, .retry, .fail, .postpone, .awaitChildren, .settleDuplicate,
         .saveCheckpoint, .renewLeases, .release, .recoverStalled, .recoverDeadWorkers, .unregisterWorker,
-        .retryFailed, .purgeFailed, .remove, .claimResources, .configure, .cancel, .pause, .resume, .takeBudget, .holdBudget,
+        .retryFailed, .remove, .claimResources, .configure, .cancel, .pause, .resume, .takeBudget, .holdBudget,
     ]
 
     static let library = RedisFunctionLibrary(baseName: "connectq", body: source)
