@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 // Layers (each imports only what is above it):
@@ -58,6 +58,7 @@ let package = Package(
             name: "RedisClient",
             dependencies: ["CHiredis"]
         ),
+        .plugin(name: "EmbedLua", capability: .buildTool()),
         .target(
             name: "JobQueue",
             dependencies: [
@@ -65,7 +66,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
-            ]
+            ],
+            exclude: ["Lua"],
+            plugins: ["EmbedLua"]
         ),
         .target(
             name: "ConnectJobs",

@@ -1,37 +1,36 @@
 import RedisClient
 
 /// The engine's Lua, built into the binary: one Redis Functions library (Redis ≥ 7.0) with
-/// one function per transition, each appending its events in the same atomic step.
+/// one function per transition, each appending its events in the same atomic step. The
+/// Lua lives in `Sources/JobQueue/Lua` (see `LuaLibrary`); the names the Lua reads by
+/// (keys, states, events, settings) come from Swift, in the prelude.
 enum QueueLibrary {
-    static let functions: [QueueFunction] = [
-        .intake, .accept, .enqueue, .fetch, .complete, .retry, .fail, .postpone, .awaitChildren, .settleDuplicate,
-        .saveCheckpoint, .renewLeases, .release, .recoverStalled, .recoverDeadWorkers, .unregisterWorker,
-        .retryFailed, .remove, .claimResources, .configure, .cancel, .pause, .resume, .takeBudget, .holdBudget,
-    ]
+    static let files = LuaLibrary(files: LuaSources.files)
 
     static let library = RedisFunctionLibrary(baseName: "connectq", body: source)
 
-    private static var source: String {
-        var lua = "local NAMES = {" + QueueKey.allCases.map { "'\($0.luaName)'" }.joined(separator: ", ") + "}\n"
-        lua += "local S = {" + JobState.allCases.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", ") + "}\n"
-        lua += "local E = {" + EventKind.allCases.map { "\($0.rawValue) = '\($0.rawValue)'" }.joined(separator: ", ") + "}\n"
-        lua += "local KEPT_RAW = \(JobLimits.keptRawBytes)\n"
-        let defaults = QueueSettings()
-        lua += "local SETTINGS_FIELDS = {" + QueueSettings.Field.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ") + "}\n"
-        lua += "local SETTINGS_DEFAULTS = {" + QueueSettings.Field.allCases.map { "'\(defaults[$0])'" }.joined(separator: ", ") + "}\n"
-        lua += commonLua
-        for function in functions {
-            lua += """
-
-                local function \(function.name)(keys, args)
-                  \(function.onQueue ? "local ARGV = begin(keys, args)" : "local KEYS, ARGV = keys, args; now = clock()")
-                \(function.body)
-                end
-                redis.register_function{function_name = '{{LIBRARY}}_\(function.name)', callback = \(function.name),
-                  flags = {\(function.flags.map { "'\($0)'" }.joined(separator: ", "))}}
-
-                """
+    /// The library without its `#!lua` line: what luacheck reads.
+    static var source: String {
+        do {
+            return try files.body(prelude: prelude, functions: QueueFunction.allCases.map(\.name))
+        } catch {
+            // The Lua files are part of the build: a test names any such problem first.
+            fatalError("the engine's Lua files do not assemble: \(error)")
         }
-        return lua
+    }
+
+    /// Constants whose names the Lua uses and Swift owns.
+    static var prelude: String {
+        let defaults = QueueSettings()
+        return """
+            -- Names from Swift: QueueKey, JobState, EventKind, JobLimits, QueueSettings.
+            local NAMES = {\(QueueKey.allCases.map { "'\($0.luaName)'" }.joined(separator: ", "))}
+            local S = {\(JobState.allCases.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", "))}
+            local E = {\(EventKind.allCases.map { "\($0.rawValue) = '\($0.rawValue)'" }.joined(separator: ", "))}
+            local KEPT_RAW = \(JobLimits.keptRawBytes)
+            local SETTINGS_FIELDS = {\(QueueSettings.Field.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))}
+            local SETTINGS_DEFAULTS = {\(QueueSettings.Field.allCases.map { "'\(defaults[$0])'" }.joined(separator: ", "))}
+
+            """
     }
 }

@@ -1,0 +1,14 @@
+-- finish: every function returns through finish(): the batched list and set writes happen there.
+--! uses: call retention waiting
+
+-- Every function returns through this: the batched list and set writes happen here.
+local function finish(value)
+  flushWaiting()
+  if #leftActive > 0 then callInChunks('ZREM', K.active, leftActive) end
+  if #completedAt > 0 then
+    callInChunks('ZADD', K.completed, completedAt)
+    trimCompleted()
+  end
+  if failedSome then trimFailed() end
+  return value
+end
