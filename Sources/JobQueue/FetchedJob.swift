@@ -1,10 +1,7 @@
 import RedisClient
 
-/// A job leased to this worker by `fetch`.
+/// A job leased to this worker by `fetch` (one object of its reply, Lua/functions/fetch.lua).
 struct FetchedJob: Sendable {
-    /// Values per job in `fetch`'s reply.
-    static let replyFields = 10
-
     let id: String
     /// Fences every later change: only the current lease holder may settle the job.
     let token: String
@@ -13,8 +10,6 @@ struct FetchedJob: Sendable {
     let type: String
     /// The stored document, parsed once by the attempt that runs it.
     let document: [UInt8]
-    /// Set for a job that waits on an earlier job with the same idempotencyKey.
-    let duplicateOf: String?
     /// Children given in the document and children an executor asked for, all completed.
     let childIDs: [String]
     /// What an earlier attempt saved with `JobContext.saveCheckpoint`.
@@ -23,28 +18,24 @@ struct FetchedJob: Sendable {
     /// resources not named; the first worker that knows the type does both before running it.
     let unvalidated: Bool
 
-    init?(_ fields: ArraySlice<RedisValue>) {
-        let values = Array(fields)
-        guard values.count == Self.replyFields, let id = values[0].string, let token = values[1].string else { return nil }
+    init?(_ value: JSONValue) {
+        guard let id = value["id"]?.stringValue, let token = value["token"]?.stringValue else { return nil }
         self.id = id
         self.token = token
-        attempt = values[2].integer.map(Int.init) ?? 1
-        maxAttempts = values[3].integer.map(Int.init) ?? 1
-        type = values[4].string ?? ""
-        document = values[5].bytes ?? Array("{}".utf8)
-        let duplicate = values[6].string ?? ""
-        duplicateOf = duplicate.isEmpty ? nil : duplicate
-        childIDs = (values[7].string ?? "").split(separator: " ").map(String.init)
-        let checkpoint = values[8].bytes ?? []
-        self.checkpoint = checkpoint.isEmpty ? nil : checkpoint
-        unvalidated = values[9].string == "1"
+        attempt = value["attempt"]?.intValue.map(Int.init) ?? 1
+        maxAttempts = value["maxAttempts"]?.intValue.map(Int.init) ?? 1
+        type = value["type"]?.stringValue ?? ""
+        document = Array((value["doc"]?.stringValue ?? "{}").utf8)
+        childIDs = (value["children"]?.stringValue ?? "").split(separator: " ").map(String.init)
+        checkpoint = value["checkpoint"]?.stringValue.map { Array($0.utf8) }
+        unvalidated = value["unvalidated"]?.boolValue == true
     }
 }
 
 /// How one attempt ends, as the worker records it.
 struct Settlement: Sendable {
     enum Outcome: Sendable {
-        case completed(result: JSONValue, followUps: [[JobRecord]])
+        case completed(result: JSONValue, followUps: [JobRecord])
         case retry(JobError, delay: Duration)
         case fail(JobError)
         /// A durable wait: the slot is given back and the attempt resumes after `delay`.
@@ -56,52 +47,84 @@ struct Settlement: Sendable {
     let outcome: Outcome
 }
 
-/// One job as the insertion functions read it (CommonLua.swift, `readRecord`): fourteen arguments.
+/// What the engine answered to a running attempt's call (`SETTLED` in Lua/helpers/jobs.lua).
+enum Settled: Sendable, Equatable {
+    /// Done as asked.
+    case recorded
+    /// The lease is not this attempt's any more (another worker runs the job, or it ended):
+    /// nothing was changed.
+    case lost
+    /// An operator cancelled the job while it ran: it ended there, failed with code
+    /// `cancelled`, whatever the attempt asked.
+    case cancelled
+    /// Redis could not be reached before the worker gave up (a stop past its give-up time).
+    case unreachable
+
+    init(_ reply: RedisValue) {
+        switch reply.integer {
+        case 1: self = .recorded
+        case 2: self = .cancelled
+        default: self = .lost
+        }
+    }
+}
+
+/// One job as the insertion functions read it (Lua/helpers/records.lua): one JSON object,
+/// its children nested.
 struct JobRecord: Sendable {
     var id: String
     var type: String
     var document: String
-    var meta: String
-    var parent: String
+    var meta: String?
+    var parent: String?
     var maxAttempts: Int
-    var dueAtMs: Int64
-    var children: String
-    var idempotencyKey: String
-    var subtree: Int
+    var dueAtMs: Int64?
+    var idempotencyKey: String?
+    /// What an idempotencyKey stands for: the type and args (the functions keep a digest),
+    /// so a key reused for other work is refused, not answered with another job's result.
+    var idempotentContent: String?
     /// What the job changes, one job at a time per key (`JobExecutor.resourceKeys`).
     var resources: [String]
     var priority: Int
     /// Its type is unknown to the worker that made the record (see FetchedJob.unvalidated).
     var unvalidated: Bool
-    /// What an idempotencyKey stands for: the type and args (the functions keep a digest),
-    /// so a key reused for other work is refused, not answered with another job's result.
-    var idempotentContent: String
+    var children: [JobRecord]
 
-    var arguments: [String] {
-        [id, type, document, meta, parent, String(maxAttempts), String(dueAtMs), children, idempotencyKey, String(subtree),
-         resources.joined(separator: " "), String(priority), unvalidated ? "1" : "", idempotentContent]
-    }
-
-    /// A document and its children, parents before children, ids assigned; `registry`
-    /// names the resources each job changes.
-    static func tree(for document: JobDocument, parent: String?, registry: JobRegistry?) -> [JobRecord] {
+    /// A document and its children, ids assigned; `registry` names the resources each job
+    /// changes.
+    static func tree(for document: JobDocument, parent: String?, registry: JobRegistry?) -> JobRecord {
         let id = document.id ?? JobID.generate()
-        let childTrees = document.children.map { tree(for: $0, parent: id, registry: registry) }
-        let childIDs = childTrees.map { $0[0].id }
-        let root = JobRecord(
-            id: id, type: document.type, document: document.normalized(id: id, childIDs: childIDs).jsonText,
-            meta: document.meta?.jsonText ?? "", parent: parent ?? "", maxAttempts: document.maxAttempts,
-            dueAtMs: document.runAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) } ?? 0,
-            children: childIDs.joined(separator: " "), idempotencyKey: document.idempotencyKey ?? "",
-            subtree: 1 + childTrees.reduce(0) { $0 + $1.count },
+        let children = document.children.map { tree(for: $0, parent: nil, registry: registry) }
+        return JobRecord(
+            id: id, type: document.type, document: document.normalized(id: id, childIDs: children.map(\.id)).jsonText,
+            meta: document.meta?.jsonText, parent: parent, maxAttempts: document.maxAttempts,
+            dueAtMs: document.runAt.map { Int64(($0.timeIntervalSince1970 * 1000).rounded()) },
+            idempotencyKey: document.idempotencyKey,
+            idempotentContent: document.idempotencyKey == nil ? nil : document.type + "\n" + JSONValue.object(document.args).jsonText,
             resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [],
             priority: document.priority, unvalidated: document.resourceKeys == nil && registry?.knows(document.type) != true,
-            idempotentContent: document.idempotencyKey == nil ? "" : document.type + "\n" + JSONValue.object(document.args).jsonText)
-        return [root] + childTrees.flatMap { $0 }
+            children: children)
     }
 
-    /// `fallbackId n records…`: how the functions take one tree.
-    static func treeArguments(_ records: [JobRecord]) -> [String] {
-        [JobID.generate(), String(records.count)] + records.flatMap(\.arguments)
+    /// The record as the functions take it; a root also names the id its tree is recorded
+    /// under, failed, when one of its ids is taken.
+    var payload: JSONValue { payload(root: true) }
+
+    private func payload(root: Bool) -> JSONValue {
+        var object: [String: JSONValue] = ["id": .string(id), "type": .string(type), "doc": .string(document),
+                                           "maxAttempts": .int(Int64(maxAttempts))]
+        if let meta { object["meta"] = .string(meta) }
+        if let parent { object["parent"] = .string(parent) }
+        if let dueAtMs, dueAtMs > 0 { object["dueAt"] = .int(dueAtMs) }
+        if let idempotencyKey {
+            object["idempotencyKey"] = .string(idempotencyKey)
+            object["idemContent"] = .string(idempotentContent ?? "")
+        }
+        if !resources.isEmpty { object["resources"] = .array(resources.map(JSONValue.string)) }
+        if priority != 5 { object["priority"] = .int(Int64(priority)) }
+        if unvalidated { object["unvalidated"] = .bool(true) }
+        if root { object["fallbackId"] = .string(JobID.generate()) }
+        if !children.isEmpty { object["children"] = .array(children.map { $0.payload(root: false) }) }
+        return .object(object)
     }
 }

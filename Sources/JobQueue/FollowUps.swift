@@ -3,9 +3,9 @@
 /// They were checked at intake; one that cannot be read again is an error of the parent's
 /// attempt (never a follow-up silently dropped).
 enum FollowUps {
-    static func trees(of document: JSONValue, id: String, result: JSONValue, registry: JobRegistry) throws(JobError) -> [[JobRecord]] {
+    static func trees(of document: JSONValue, id: String, result: JSONValue, registry: JobRegistry) throws(JobError) -> [JobRecord] {
         let resultFields = result.objectValue ?? [:]
-        var trees: [[JobRecord]] = []
+        var trees: [JobRecord] = []
         for (index, value) in (document["then"]?.arrayValue ?? []).enumerated() {
             var followUp = try JobDocument(value, path: "then[\(index)].", registry: nil, mode: .followUp)
             followUp.args = followUp.args.merging(resultFields) { own, _ in own }

@@ -46,6 +46,7 @@ final class AttemptLease: Sendable {
         var validUntil: ContinuousClock.Instant
         var lost = false
         var cancelRequested = false
+        var endedByCancel = false
     }
     private let state: Mutex<State>
 
@@ -71,4 +72,15 @@ final class AttemptLease: Sendable {
     /// An operator cancelled the job while this attempt ran (`connectq cancel`).
     var cancelRequested: Bool { state.withLock { $0.cancelRequested } }
     func markCancelRequested() { state.withLock { $0.cancelRequested = true } }
+
+    /// The engine ended the job (failed, code `cancelled`) at a call of this attempt: it
+    /// stops, and there is nothing left to record.
+    var endedByCancel: Bool { state.withLock { $0.endedByCancel } }
+    func markEndedByCancel() {
+        state.withLock {
+            $0.endedByCancel = true
+            $0.cancelRequested = true
+            $0.lost = true
+        }
+    }
 }

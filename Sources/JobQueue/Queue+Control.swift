@@ -2,12 +2,18 @@ import RedisClient
 
 /// Operators' transitions (contract, Version 2): each is one function with its events.
 extension Queue {
-    /// Cancels jobs; per id: `cancelled`, `cancelling` (running: its worker stops it at its
-    /// next lease renewal and fails it), `unknown`, or `already completed|failed`.
+    /// Cancels jobs; per id: `cancelled`, `cancel requested; stops within N s` (running: it
+    /// ends at its attempt's next call to the engine, or when its worker next renews the
+    /// lease, at the latest), `unknown`, or `already completed|failed`.
     public func cancel(_ ids: [String]) async throws(RedisError) -> [(id: String, outcome: String)] {
         guard !ids.isEmpty else { return [] }
         let flat = try await run(.cancel, ids).strings ?? []
         return stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
+    }
+
+    /// Whether a `cancel` outcome means the job is cancelled or will be.
+    public static func cancelTookEffect(_ outcome: String) -> Bool {
+        outcome == "cancelled" || outcome.hasPrefix("cancel requested")
     }
 
     /// Deletes finished jobs; per id: `removed`, `unknown`, or why not (a job that has not

@@ -1,6 +1,7 @@
 import RedisClient
 
-/// The worker's side of the state machine; each call is one function, fenced by lease tokens.
+/// The worker's side of the state machine; each call is one function, fenced by lease
+/// tokens, whose per-job arguments and replies are JSON objects (Lua/functions/*.lua).
 extension Queue {
     struct Fetched {
         var jobs: [FetchedJob]
@@ -8,119 +9,108 @@ extension Queue {
         var nextDueIn: Duration?
     }
 
+    /// What intake gets back for one inbox entry: its text, or only its length when it is
+    /// longer than the limit asked for (it is rejected without being read).
+    enum InboxEntry {
+        case text([UInt8])
+        case tooLarge(bytes: Int)
+    }
+
     /// Takes up to `count` inbox entries into this worker's intake list and renews its
     /// heartbeat; returns the list oldest first.
-    func takeInbox(count: Int, worker: String, heartbeat: Duration) async throws(RedisError) -> [[UInt8]] {
-        let reply = try await run(.intake, [count, heartbeat.milliseconds, worker])
-        return (reply.array ?? []).reversed().map { $0.bytes ?? [] }
+    func takeInbox(count: Int, worker: String, heartbeat: Duration, maxBytes: Int) async throws(RedisError) -> [InboxEntry] {
+        let reply = try await run(.intake, [count, heartbeat.milliseconds, worker, maxBytes])
+        return (reply.array ?? []).reversed().map { entry in
+            if let length = entry.array?.first?.integer { return .tooLarge(bytes: Int(length)) }
+            return .text(entry.bytes ?? [])
+        }
     }
 
     /// Settles this worker's whole intake list, one decision per entry, oldest first.
     func accept(_ decisions: [IntakeDecision], worker: String) async throws(RedisError) {
-        var arguments: [[UInt8]] = [worker.redisBytes, decisions.count.redisBytes]
-        for decision in decisions { arguments += decision.arguments.map(\.redisBytes) }
-        _ = try await run([call(.accept, arguments)])[0].checked()
+        _ = try await run([call(.accept, [worker.redisBytes, JSONValue.array(decisions.map(\.payload)).jsonBytes])])[0].checked()
     }
 
-    func fetchCall(count: Int, lease: Duration, worker: String) -> RedisFunctionLibrary.Call {
-        call(.fetch, [count, lease.milliseconds, worker])
+    /// `fetchId`: the same for every try of one fetch, so a try whose reply was lost is
+    /// answered again with what it leased (see fetch.lua).
+    func fetchCall(count: Int, lease: Duration, worker: String, fetchId: String) -> RedisFunctionLibrary.Call {
+        call(.fetch, [count, lease.milliseconds, worker, fetchId])
     }
 
     static func fetched(_ reply: RedisValue) throws(RedisError) -> Fetched {
-        guard let items = try reply.checked().array, let first = items.first?.integer else { throw .unexpectedReply("fetch") }
-        var jobs: [FetchedJob] = []
-        jobs.reserveCapacity((items.count - 1) / FetchedJob.replyFields)
-        var index = 1
-        while index + FetchedJob.replyFields <= items.count {
-            if let job = FetchedJob(items[index..<(index + FetchedJob.replyFields)]) { jobs.append(job) }
-            index += FetchedJob.replyFields
+        guard let bytes = try reply.checked().bytes, let value = try? JSONValue.parse(bytes),
+              let nextDue = value["nextDueMs"]?.intValue, let jobs = value["jobs"]?.arrayValue else {
+            throw .unexpectedReply("fetch")
         }
-        return Fetched(jobs: jobs, nextDueIn: first >= 0 ? .milliseconds(first) : nil)
+        return Fetched(jobs: jobs.compactMap(FetchedJob.init), nextDueIn: nextDue >= 0 ? .milliseconds(nextDue) : nil)
     }
 
     /// One batch of settled attempts as function calls (one per kind present), to be sent
     /// in one round trip.
     func settleCalls(_ batch: [Settlement]) -> [(function: QueueFunction, entries: [Int], call: RedisFunctionLibrary.Call)] {
-        var completes: [Int] = [], retries: [Int] = [], fails: [Int] = [], postpones: [Int] = []
+        var grouped: [QueueFunction: (entries: [Int], payloads: [JSONValue])] = [:]
         for (index, settlement) in batch.enumerated() {
+            var payload: [String: JSONValue] = ["id": .string(settlement.id), "token": .string(settlement.token)]
+            let function: QueueFunction
             switch settlement.outcome {
-            case .completed: completes.append(index)
-            case .retry: retries.append(index)
-            case .fail: fails.append(index)
-            case .postpone: postpones.append(index)
+            case .completed(let result, let followUps):
+                function = .complete
+                payload["result"] = .string(result.jsonText)
+                if !followUps.isEmpty { payload["then"] = .array(followUps.map(\.payload)) }
+            case .retry(let error, let delay):
+                function = .retry
+                payload["error"] = .string(error.jsonText)
+                payload["delayMs"] = .int(delay.milliseconds)
+            case .fail(let error):
+                function = .fail
+                payload["error"] = .string(error.jsonText)
+            case .postpone(let delay, let reason, let error):
+                function = .postpone
+                payload["delayMs"] = .int(delay.milliseconds)
+                payload["reason"] = .string(reason)
+                if let error { payload["error"] = .string(error.jsonText) }
             }
+            grouped[function, default: ([], [])].entries.append(index)
+            grouped[function, default: ([], [])].payloads.append(.object(payload))
         }
-        var calls: [(QueueFunction, [Int], RedisFunctionLibrary.Call)] = []
-        if !completes.isEmpty {
-            var arguments: [[UInt8]] = [completes.count.redisBytes]
-            for index in completes {
-                let settlement = batch[index]
-                guard case .completed(let result, let followUps) = settlement.outcome else { continue }
-                arguments += [settlement.id.redisBytes, settlement.token.redisBytes, result.jsonBytes, followUps.count.redisBytes]
-                for tree in followUps { arguments += JobRecord.treeArguments(tree).map(\.redisBytes) }
-            }
-            calls.append((.complete, completes, call(.complete, arguments)))
+        return [QueueFunction.complete, .retry, .fail, .postpone].compactMap { function in
+            grouped[function].map { (function, $0.entries, call(function, [JSONValue.array($0.payloads).jsonBytes])) }
         }
-        if !retries.isEmpty {
-            var arguments: [[UInt8]] = [retries.count.redisBytes]
-            for index in retries {
-                guard case .retry(let error, let delay) = batch[index].outcome else { continue }
-                arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, error.jsonBytes, delay.milliseconds.redisBytes]
-            }
-            calls.append((.retry, retries, call(.retry, arguments)))
-        }
-        if !fails.isEmpty {
-            var arguments: [[UInt8]] = [fails.count.redisBytes]
-            for index in fails {
-                guard case .fail(let error) = batch[index].outcome else { continue }
-                arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, error.jsonBytes]
-            }
-            calls.append((.fail, fails, call(.fail, arguments)))
-        }
-        if !postpones.isEmpty {
-            var arguments: [[UInt8]] = [postpones.count.redisBytes]
-            for index in postpones {
-                guard case .postpone(let delay, let reason, let error) = batch[index].outcome else { continue }
-                arguments += [batch[index].id.redisBytes, batch[index].token.redisBytes, delay.milliseconds.redisBytes,
-                              reason.redisBytes, error?.jsonBytes ?? []]
-            }
-            calls.append((.postpone, postpones, call(.postpone, arguments)))
-        }
-        return calls
     }
 
-    /// The job waits for these children, then runs again; false when the lease was lost.
-    func awaitChildren(id: String, token: String, children: [[JobRecord]]) async throws(RedisError) -> Bool {
-        var arguments: [any RedisArgument] = [id, token, children.count]
-        for tree in children { arguments += JobRecord.treeArguments(tree) as [any RedisArgument] }
-        return try await run(.awaitChildren, arguments).integer == 1
+    /// The job waits for these children, then runs again.
+    func awaitChildren(id: String, token: String, children: [JobRecord]) async throws(RedisError) -> Settled {
+        let payload: JSONValue = .object(["id": .string(id), "token": .string(token), "children": .array(children.map(\.payload))])
+        return Settled(try await run(.awaitChildren, [payload.jsonBytes]))
     }
 
-    func settleDuplicate(id: String, token: String, recheck: Duration) async throws(RedisError) {
-        _ = try await run(.settleDuplicate, [id, token, recheck.milliseconds])
-    }
-
-    /// Saves an attempt's checkpoint in its job's record; false when the lease was lost.
-    func saveCheckpoint(id: String, token: String, value: JSONValue) async throws(RedisError) -> Bool {
-        try await run(.saveCheckpoint, [id, token, value.jsonText]).integer == 1
+    /// Saves an attempt's checkpoint in its job's record.
+    func saveCheckpoint(id: String, token: String, value: JSONValue) async throws(RedisError) -> Settled {
+        let payload: JSONValue = .object(["id": .string(id), "token": .string(token), "checkpoint": .string(value.jsonText)])
+        return Settled(try await run(.saveCheckpoint, [payload.jsonBytes]))
     }
 
     /// Renews the worker's heartbeat and its jobs' leases; returns the tokens whose lease is
     /// lost, and those of jobs an operator cancelled.
     func renewLeases(_ leases: [(id: String, token: String)], lease: Duration, worker: String) async throws(RedisError) -> (lost: Set<String>, cancelled: Set<String>) {
-        let pairs = leases.flatMap { [$0.id, $0.token] as [any RedisArgument] }
-        let reply = try await run(.renewLeases, [lease.milliseconds, worker] + pairs).array ?? []
+        let reply = try await run(.renewLeases, [lease.milliseconds, worker, Self.leasesPayload(leases).jsonBytes]).array ?? []
         return (Set(reply.first?.strings ?? []), Set(reply.dropFirst().first?.strings ?? []))
     }
 
+    /// Hands back attempts that have stopped (see release.lua).
     func release(_ leases: [(id: String, token: String)]) async throws(RedisError) {
         guard !leases.isEmpty else { return }
-        _ = try await run(.release, leases.flatMap { [$0.id, $0.token] as [any RedisArgument] })
+        _ = try await run(.release, [Self.leasesPayload(leases).jsonBytes])
     }
 
-    /// The sweep every worker runs each third of a lease; public for operators' tools and tests.
-    public func recoverStalled(maxStalls: Int, limit: Int = 100) async throws(RedisError) -> Int {
-        Int(try await run(.recoverStalled, [maxStalls, limit]).integer ?? 0)
+    private static func leasesPayload(_ leases: [(id: String, token: String)]) -> JSONValue {
+        .array(leases.map { .object(["id": .string($0.id), "token": .string($0.token)]) })
+    }
+
+    /// The sweep every worker runs each third of a lease: leases expired more than `margin`
+    /// ago are taken over. Public for operators' tools and tests.
+    public func recoverStalled(maxStalls: Int, limit: Int = 100, margin: Duration = .zero) async throws(RedisError) -> Int {
+        Int(try await run(.recoverStalled, [maxStalls, limit, margin.milliseconds]).integer ?? 0)
     }
 
     /// Gives the intake entries of workers whose heartbeat expired back to the inbox.
@@ -128,10 +118,11 @@ extension Queue {
         Int(try await run(.recoverDeadWorkers, [limit]).integer ?? 0)
     }
 
-    /// Takes the resources a late check named for a leased job; false when it now waits for
-    /// one (or the lease was lost): the attempt does not run.
-    func claimResources(id: String, token: String, resources: [String]) async throws(RedisError) -> Bool {
-        try await run(.claimResources, [id, token, resources.joined(separator: " ")]).integer == 1
+    /// Takes the resources a late check named for a leased job: `.recorded` when the attempt
+    /// may run; `.lost` when it now waits for one (or the lease was lost).
+    func claimResources(id: String, token: String, resources: [String]) async throws(RedisError) -> Settled {
+        let payload: JSONValue = .object(["id": .string(id), "token": .string(token), "resources": .array(resources.map(JSONValue.string))])
+        return Settled(try await run(.claimResources, [payload.jsonBytes]))
     }
 
     func unregister(worker: String) async throws(RedisError) {
@@ -141,15 +132,18 @@ extension Queue {
 
 /// What intake decided about one inbox entry.
 enum IntakeDecision {
-    case jobs([JobRecord])
+    case jobs(JobRecord)
     case reject(preferredID: String, type: String, meta: String, error: JobError)
 
-    var arguments: [String] {
+    var payload: JSONValue {
         switch self {
-        case .jobs(let records):
-            return ["jobs"] + JobRecord.treeArguments(records)
+        case .jobs(let record):
+            return .object(["jobs": record.payload])
         case .reject(let id, let type, let meta, let error):
-            return ["reject", id, type, meta, error.jsonText, JobID.generate()]
+            var reject: [String: JSONValue] = ["id": .string(id), "error": .string(error.jsonText), "fallbackId": .string(JobID.generate())]
+            if !type.isEmpty { reject["type"] = .string(type) }
+            if !meta.isEmpty { reject["meta"] = .string(meta) }
+            return .object(["reject": .object(reject)])
         }
     }
 
@@ -167,12 +161,21 @@ enum IntakeDecision {
             }
             return .jobs(JobRecord.tree(for: document, parent: nil, registry: registry))
         } catch {
-            // Keep what can be read of a bad document so its failed record is findable.
+            // Keep what can be read of a bad document so its failed record is findable; its
+            // meta only when it is an object within the limit (it goes into the event too).
             let value = try? JSONValue.parse(raw)
             let id = value?["id"]?.stringValue.flatMap { JobID.isValid($0) ? $0 : nil } ?? JobID.generate()
             let type = value?["type"]?.stringValue.map { String($0.prefix(64)) } ?? ""
-            let meta = value?["meta"].flatMap { $0.objectValue != nil ? $0.jsonText : nil } ?? ""
+            let meta = value?["meta"].flatMap { $0.objectValue != nil ? $0.jsonText : nil }
+                .flatMap { $0.utf8.count <= JobLimits.metaBytes ? $0 : nil } ?? ""
             return .reject(preferredID: id, type: type, meta: meta, error: error)
         }
+    }
+
+    /// An entry longer than a document may be, rejected from its length alone.
+    static func tooLarge(bytes: Int) -> IntakeDecision {
+        .reject(preferredID: JobID.generate(), type: "", meta: "",
+                error: JobError(code: .tooLarge, message: "the entry is \(bytes) bytes; a job document may be at most \(JobLimits.documentBytes) bytes",
+                                retryable: false))
     }
 }

@@ -25,6 +25,29 @@ public struct Queue: Sendable {
             throw QueueError.redisTooOld(version)
         }
         try await redis.load(QueueLibrary.library)
+        try await deleteStaleLibraries()
+    }
+
+    /// How long a connectq library loaded by a version that keeps no heartbeat is given to
+    /// show that a live worker runs it, before it is deleted.
+    static let unannouncedLibraryGrace: Duration = .seconds(3600)
+
+    /// Deletes the engine libraries of other versions no live worker runs (staleLibraries.lua):
+    /// a rolling deploy leaves one per version otherwise. A client still using one loads it
+    /// again when Redis answers "function not found".
+    func deleteStaleLibraries(grace: Duration = Queue.unannouncedLibraryGrace) async throws(RedisError) {
+        let listing = try await redis.send("FUNCTION", "LIST", "LIBRARYNAME", "connectq_").array ?? []
+        let loaded = listing.compactMap { library -> String? in
+            guard let fields = library.array else { return nil }
+            for index in stride(from: 0, to: fields.count - 1, by: 2) where fields[index].string == "library_name" {
+                return fields[index + 1].string
+            }
+            return nil
+        }.filter { $0.hasPrefix("connectq_") }
+        guard loaded.contains(where: { $0 != QueueLibrary.library.name }) else { return }
+        let stale = try await redis.call(QueueLibrary.library, QueueFunction.staleLibraries.name, keys: [keys[.libraries]],
+                                         arguments: [grace.milliseconds] + loaded.map { $0 as any RedisArgument }).strings ?? []
+        for name in stale { _ = try await redis.pipeline([RedisCommand("FUNCTION", "DELETE", name)]) }
     }
 
     func call(_ function: QueueFunction, _ arguments: [[UInt8]]) -> RedisFunctionLibrary.Call {
@@ -50,11 +73,8 @@ public struct Queue: Sendable {
     /// when an id is still known to the queue. Returns the root job ids. `registry` names
     /// the resources each job changes (one job at a time per resource).
     public func enqueue(_ documents: [JobDocument], registry: JobRegistry? = nil) async throws -> [String] {
-        var arguments: [any RedisArgument] = [documents.count]
-        for document in documents {
-            arguments += JobRecord.treeArguments(JobRecord.tree(for: document, parent: nil, registry: registry)) as [any RedisArgument]
-        }
-        let reply = try await run([call(.enqueue, arguments)])[0]
+        let records = documents.map { JobRecord.tree(for: $0, parent: nil, registry: registry).payload }
+        let reply = try await run([call(.enqueue, [JSONValue.array(records).jsonBytes])])[0]
         if case .error(let message) = reply, message.hasPrefix("DUPLICATE ") {
             throw QueueError.duplicateID(String(message.dropFirst("DUPLICATE ".count)))
         }

@@ -15,10 +15,17 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case waitingChildren
     /// Ids of jobs waiting for a resource another job holds, by the time they started waiting.
     case waitingResource
-    /// Resource key → id of the job that holds it (one job at a time per resource).
-    case resourceLocks
+    /// Shared by every queue of the Redis: resource key → `QUEUE ID` of the job that holds
+    /// it (one job at a time per resource, whatever its queue).
+    case resourceLocks = "holders"
     /// Ids by the time they completed or failed (retention works on these).
     case completed, failed
+    /// Failed jobs whose record still keeps its document or raw text, by when they failed:
+    /// what retention by size drops first.
+    case failedDocs
+    /// Bytes of the finished jobs' records the queue keeps (retention by size), as counted
+    /// when each finished.
+    case retainedBytes
     /// Worker ids by the deadline of their heartbeat.
     case workers
     /// Worker id → its last heartbeat (Redis time, ms), for `connectq workers`.
@@ -37,15 +44,36 @@ public enum QueueKey: String, CaseIterable, Sendable {
     case jobPrefix = "job:"
     /// `intake:WORKER`: inbox entries a worker has taken and not settled yet.
     case intakePrefix = "intake:"
-    /// `resource:KEY`: ids waiting for that resource, first in first out.
-    case resourceQueuePrefix = "resource:"
+    /// Shared by every queue: `waiting:RESOURCE` lists the jobs (`QUEUE ID`) waiting for
+    /// that resource, in the order they came.
+    case resourceQueuePrefix = "waiting:"
+    /// `job-events:ID`: the stream ids of one job's events, so its page reads only them.
+    case jobEventsPrefix = "job-events:"
+    /// `fetched:WORKER`: what the worker's last fetch leased, so a fetch whose reply was
+    /// lost is answered again instead of stranding its jobs until their leases expire.
+    case fetchedPrefix = "fetched:"
+    /// Shared by every queue: library name → the deadline of its last user's heartbeat, so
+    /// libraries of versions no live worker runs are deleted.
+    case libraries = "libraries"
 
     /// The name the Lua functions use for it.
     var luaName: String { String(describing: self) }
+
+    /// Keys every queue of the Redis shares (`connectq:{locks}:…`, `connectq:libraries`):
+    /// one job at a time per resource holds across queues. Functions that touch them and a
+    /// queue's keys span two Cluster slots (see docs/ovh-budget.md).
+    var sharedName: String? {
+        switch self {
+        case .resourceLocks, .resourceQueuePrefix: return "connectq:{locks}:" + rawValue
+        case .libraries: return "connectq:" + rawValue
+        default: return nil
+        }
+    }
 }
 
-/// The Redis keys of one queue. All start with `connectq:{Q}:`: the braces are a Redis
-/// Cluster hash tag, so one slot holds the whole queue, per-job hashes included.
+/// The Redis keys of one queue. All but the shared ones (`QueueKey.sharedName`) start with
+/// `connectq:{Q}:`: the braces are a Redis Cluster hash tag, so one slot holds the whole
+/// queue, per-job hashes included.
 public struct QueueKeys: Sendable {
     public let queue: String
     public let prefix: String
@@ -62,12 +90,16 @@ public struct QueueKeys: Sendable {
 
     public init(queue: String) {
         self.queue = queue
-        let prefix = "connectq:{\(queue)}:"
+        let prefix = Self.prefix(of: queue)
         self.prefix = prefix
-        self.all = QueueKey.allCases.map { prefix + $0.rawValue }
+        self.all = QueueKey.allCases.map { $0.sharedName ?? prefix + $0.rawValue }
     }
 
-    public subscript(key: QueueKey) -> String { prefix + key.rawValue }
+    /// `connectq:{Q}:`; the functions build other queues' keys the same way (`keysOf`).
+    static let prefixStart = "connectq:{", prefixEnd = "}:"
+    static func prefix(of queue: String) -> String { prefixStart + queue + prefixEnd }
+
+    public subscript(key: QueueKey) -> String { key.sharedName ?? prefix + key.rawValue }
 
     public var inbox: String { self[.inbox] }
     public var events: String { self[.events] }

@@ -13,6 +13,13 @@ public struct QueueSettings: Sendable, Equatable {
     public var keepFailed = 100_000
     /// …and none older than this.
     public var keepFailedFor: Duration = .seconds(30 * 86_400)
+    /// Finished jobs' records kept, at most this many bytes in all (as counted when each
+    /// finished): past it, old failures lose their documents and raw text first, then the
+    /// oldest finished jobs go. Counts alone would let a few huge documents fill Redis.
+    public var keepBytes: Int64 = 512 << 20
+    /// How long a job whose type no worker runs waits for one (a rolling deploy) before it
+    /// fails with code `unknown_type`.
+    public var unknownTypeTimeout: Duration = .seconds(86_400)
 
     public init() {}
 
@@ -23,6 +30,8 @@ public struct QueueSettings: Sendable, Equatable {
         case keepCompletedFor = "keep-completed-for"
         case keepFailed = "keep-failed"
         case keepFailedFor = "keep-failed-for"
+        case keepBytes = "keep-bytes"
+        case unknownTypeTimeout = "unknown-type-timeout"
 
         /// Counts, or durations in ms.
         public var range: ClosedRange<Int64> {
@@ -30,10 +39,12 @@ public struct QueueSettings: Sendable, Equatable {
             case .eventsMaxLength: return 1...100_000_000
             case .keepCompleted, .keepFailed: return 0...100_000_000
             case .keepCompletedFor, .keepFailedFor: return 0...DurationText.longest.milliseconds
+            case .keepBytes: return (1 << 20)...(1 << 40)
+            case .unknownTypeTimeout: return 1000...DurationText.longest.milliseconds
             }
         }
 
-        public var isDuration: Bool { self == .keepCompletedFor || self == .keepFailedFor }
+        public var isDuration: Bool { self == .keepCompletedFor || self == .keepFailedFor || self == .unknownTypeTimeout }
 
         /// The name the Lua reads (`SETTINGS.keepCompleted`).
         var luaName: String { String(describing: self) }
@@ -47,6 +58,8 @@ public struct QueueSettings: Sendable, Equatable {
             case .keepCompletedFor: return keepCompletedFor.milliseconds
             case .keepFailed: return Int64(keepFailed)
             case .keepFailedFor: return keepFailedFor.milliseconds
+            case .keepBytes: return keepBytes
+            case .unknownTypeTimeout: return unknownTypeTimeout.milliseconds
             }
         }
         set {
@@ -56,6 +69,8 @@ public struct QueueSettings: Sendable, Equatable {
             case .keepCompletedFor: keepCompletedFor = .milliseconds(newValue)
             case .keepFailed: keepFailed = Int(newValue)
             case .keepFailedFor: keepFailedFor = .milliseconds(newValue)
+            case .keepBytes: keepBytes = newValue
+            case .unknownTypeTimeout: unknownTypeTimeout = .milliseconds(newValue)
             }
         }
     }

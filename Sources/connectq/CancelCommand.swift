@@ -4,8 +4,8 @@ import JobQueue
 struct CancelCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cancel",
-        abstract: "Cancel jobs: one not running fails at once with code 'cancelled' (its pending children with it); a running one is stopped within a lease renewal and fails the same way.",
-        discussion: "Exit status 0 when every id was cancelled (or is being stopped), 1 naming each id that is unknown or already finished.")
+        abstract: "Cancel jobs: one not running fails at once with code 'cancelled' (its pending children with it); a running one fails the same way at its attempt's next step or lease renewal, and is never run again.",
+        discussion: "Prints per id 'cancelled' or 'cancel requested; stops within N s'. Exit status 0 when every id was cancelled (or is being stopped), 1 naming each id that is unknown or already finished.")
 
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
@@ -22,7 +22,7 @@ struct CancelCommand: AsyncParsableCommand {
         } else {
             for (id, outcome) in outcomes { print("\(id): \(outcome)") }
         }
-        let refused = outcomes.filter { $0.outcome != "cancelled" && $0.outcome != "cancelling" }
+        let refused = outcomes.filter { !Queue.cancelTookEffect($0.outcome) }
         for (id, outcome) in refused { printError("\(id): not cancelled: \(outcome == "unknown" ? "unknown to queue \(queue.keys.queue)" : outcome)") }
         if !refused.isEmpty { throw ExitCode(1) }
     }

@@ -24,7 +24,7 @@ struct SettingsCommand: AsyncParsableCommand {
             }
             print("queue \(queue.keys.queue)")
             for field in QueueSettings.Field.allCases {
-                print("  \(field.rawValue.padding(toLength: 19, withPad: " ", startingAt: 0)) \(settings.text(field))\(set.contains(field) ? "" : "  (default)")")
+                print("  \(field.rawValue.padding(toLength: 21, withPad: " ", startingAt: 0)) \(settings.text(field))\(set.contains(field) ? "" : "  (default)")")
             }
         }
     }
@@ -43,6 +43,10 @@ struct SettingsCommand: AsyncParsableCommand {
         var keepFailed: Int64?
         @Option(help: "…and for at most this long.", transform: DurationArgument.parse)
         var keepFailedFor: DurationArgument?
+        @Option(parsing: .unconditional, help: "Bytes of finished jobs' records kept in all (1048576 and up); past it, old failures lose their documents first, then the oldest finished jobs go.")
+        var keepBytes: Int64?
+        @Option(help: "How long a job whose type no worker runs waits for one before it fails with code unknown_type.", transform: DurationArgument.parse)
+        var unknownTypeTimeout: DurationArgument?
 
         var changes: [QueueSettings.Field: Int64] {
             var changes: [QueueSettings.Field: Int64] = [:]
@@ -51,13 +55,16 @@ struct SettingsCommand: AsyncParsableCommand {
             changes[.keepCompletedFor] = keepCompletedFor?.duration.milliseconds
             changes[.keepFailed] = keepFailed
             changes[.keepFailedFor] = keepFailedFor?.duration.milliseconds
+            changes[.keepBytes] = keepBytes
+            changes[.unknownTypeTimeout] = unknownTypeTimeout?.duration.milliseconds
             return changes
         }
 
         func validate() throws {
             if changes.isEmpty { throw ValidationError("give at least one setting to change (see connectq settings set --help)") }
             for (field, value) in changes where !field.range.contains(value) {
-                let bounds = field.isDuration ? "0ms to 720h" : "\(field.range.lowerBound) to \(field.range.upperBound)"
+                let bounds = field.isDuration ? "\(DurationText.format(.milliseconds(field.range.lowerBound))) to 720h"
+                    : "\(field.range.lowerBound) to \(field.range.upperBound)"
                 throw ValidationError("--\(field.rawValue): must be from \(bounds)")
             }
         }

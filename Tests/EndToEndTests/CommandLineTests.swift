@@ -254,7 +254,7 @@ import TestSupport
         try await withRedisServer { server in
             let common = ["--redis", server.urlString, "--queue", "cfg"]
             let shown = try await runConnectq(["settings"] + common)
-            #expect(shown.status == 0 && shown.stdout.contains("keep-completed-for  24h  (default)"))
+            #expect(shown.status == 0 && shown.stdout.contains("keep-completed-for    24h  (default)") && shown.stdout.contains("unknown-type-timeout  24h  (default)"))
             let set = try await runConnectq(["settings", "set", "--keep-failed-for", "7d", "--keep-completed", "50"] + common)
             #expect(set.status != 0 && set.stderr.contains("--keep-failed-for"))
             let ok = try await runConnectq(["settings", "set", "--keep-failed-for", "168h", "--keep-completed", "50"] + common)

@@ -36,7 +36,7 @@ import TestSupport
                 var other = JobDocument(type: "noop", args: [:], id: "other"); other.priority = 7
                 _ = try await queue.enqueue([routine])
                 try await queue.prepare()
-                let fetched = try Queue.fetched(try await queue.run([queue.fetchCall(count: 1, lease: .seconds(30), worker: "w")])[0])
+                let fetched = try Queue.fetched(try await queue.run([queue.fetchCall(count: 1, lease: .seconds(30), worker: "w", fetchId: "f1")])[0])
                 _ = try await queue.enqueue([other, urgent])
                 try await queue.release(fetched.jobs.map { ($0.id, $0.token) })
                 #expect(try await queue.jobs(matching: .init(state: .waiting)).map(\.id) == ["urgent", "routine", "other"])

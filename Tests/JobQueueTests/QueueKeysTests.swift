@@ -5,8 +5,11 @@ import Testing
     @Test func everyKeyCarriesTheQueueHashTag() {
         let keys = QueueKeys(queue: "prod-eu")
         let all = keys.all + [keys.job("j1"), keys.intake(worker: "w1")]
-        let check1 = all.allSatisfy { $0.hasPrefix("connectq:{prod-eu}:") }
-        #expect(check1)
+        let own = all.filter { !$0.hasPrefix("connectq:{locks}:") && $0 != "connectq:libraries" }
+        #expect(own.allSatisfy { $0.hasPrefix("connectq:{prod-eu}:") })
+        // Resource locks hold across queues: their keys are every queue's.
+        #expect(all.count - own.count == QueueKey.allCases.filter { $0.sharedName != nil }.count)
+        #expect(keys[.resourceLocks] == QueueKeys(queue: "other")[.resourceLocks])
         #expect(keys.inbox == "connectq:{prod-eu}:inbox" && keys.events == "connectq:{prod-eu}:events")
         #expect(keys.job("j1") == "connectq:{prod-eu}:job:j1")
     }

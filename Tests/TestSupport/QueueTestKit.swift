@@ -21,7 +21,7 @@ extension Queue {
     public func leaseAsGhost(lease: Duration = .milliseconds(300), worker: String = "ghost") async throws {
         try await prepare()
         _ = try await redis.call(QueueLibrary.library, "fetch", keys: keys.all,
-                                 arguments: [1, lease.milliseconds, worker])
+                                 arguments: [1, lease.milliseconds, worker, JobID.generate()])
     }
 
     /// Every event so far, in order.

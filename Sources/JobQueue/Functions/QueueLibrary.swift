@@ -25,6 +25,8 @@ enum QueueLibrary {
         return """
             -- Names from Swift: QueueKey, JobState, EventKind, JobLimits, QueueSettings.
             local NAMES = {\(QueueKey.allCases.map { "'\($0.luaName)'" }.joined(separator: ", "))}
+            local KEY_PREFIX, KEY_PREFIX_END = '\(QueueKeys.prefixStart)', '\(QueueKeys.prefixEnd)'
+            local QUEUE_KEY_SUFFIX = {\(QueueKey.allCases.filter { $0.sharedName == nil }.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", "))}
             local S = {\(JobState.allCases.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", "))}
             local E = {\(EventKind.allCases.map { "\($0.rawValue) = '\($0.rawValue)'" }.joined(separator: ", "))}
             local KEPT_RAW = \(JobLimits.keptRawBytes)

@@ -31,6 +31,6 @@ extension AttemptRunner {
         let claimed = await persistence.persist("claim resources") { () async throws(RedisError) in
             try await queue.claimResources(id: job.id, token: job.token, resources: resources)
         }
-        return claimed == true ? .run : .waits
+        return claimed == .recorded ? .run : .waits
     }
 }

@@ -17,27 +17,30 @@ struct AttemptRunner: Sendable {
         logger[metadataKey: "job"] = .string(job.id)
         logger[metadataKey: "type"] = .string(job.type)
         logger[metadataKey: "attempt"] = .stringConvertible(job.attempt)
-        if job.duplicateOf != nil {
-            _ = await persistence.persist("settle duplicate") { () async throws(RedisError) in
-                try await queue.settleDuplicate(id: job.id, token: job.token, recheck: options.duplicateRecheck)
-            }
-            return
-        }
         let document = Result { try JSONValue.parse(job.document) }
         let metadata = AttemptMetadata.of(job, meta: (try? document.get())?["meta"])
         logger[metadataKey: "meta"] = metadata["meta"]
         guard let outcome = await AttemptMetadata.$current.withValue(metadata, operation: {
             await attempt(job, parsed: document, lease: lease, logger: logger)
         }) else { return }
-        let recorded = await settlements.submit(Settlement(id: job.id, token: job.token, outcome: outcome))
-        if !recorded {
+        let settled = await settlements.submit(Settlement(id: job.id, token: job.token, outcome: outcome))
+        let terminal: String?
+        switch settled {
+        case .recorded:
+            terminal = switch outcome {
+            case .completed: "completed"
+            case .fail: "failed"
+            default: nil
+            }
+        case .cancelled:
+            logger.warning("cancelled by an operator: the job ended failed (code cancelled) instead of what its attempt asked")
+            terminal = "failed"
+        case .lost:
             logger.warning("the outcome was not recorded: the lease was lost and another worker runs this job")
             return
-        }
-        let terminal: String? = switch outcome {
-        case .completed: "completed"
-        case .fail: "failed"
-        default: nil
+        case .unreachable:
+            logger.error("the outcome was not recorded: Redis could not be reached before the worker stopped; the job runs again once its lease expires")
+            return
         }
         if let terminal {
             Counter(label: MetricNames.jobsTotal, dimensions: [("queue", queue.keys.queue), ("type", job.type), ("outcome", terminal)]).increment()
@@ -79,10 +82,12 @@ struct AttemptRunner: Sendable {
                 let saved = await persistence.persist("save checkpoint") { () async throws(RedisError) in
                     try await queue.saveCheckpoint(id: job.id, token: job.token, value: value)
                 }
-                if saved != true {
-                    lease.markLost()
-                    throw CancellationError()
+                switch saved {
+                case .recorded: return
+                case .cancelled: lease.markEndedByCancel()
+                default: lease.markLost()
                 }
+                throw CancellationError()
             })
         do {
             let limit = document["timeout"]?.stringValue.flatMap(DurationText.parse) ?? entry.defaultTimeout
@@ -113,13 +118,21 @@ struct AttemptRunner: Sendable {
                 let waiting = await persistence.persist("await children") { () async throws(RedisError) in
                     try await queue.awaitChildren(id: job.id, token: job.token, children: trees)
                 }
-                if waiting == false { logger.warning("lease lost before its children were queued: another worker runs this job") }
-                logger.debug("waiting for \(children.count) child job(s)")
+                switch waiting {
+                case .recorded?: logger.debug("waiting for \(children.count) child job(s)")
+                case .cancelled?: logger.warning("cancelled by an operator: the job ended before its \(children.count) child job(s) were queued; none was")
+                case .lost?: logger.warning("lease lost before its children were queued: another worker runs this job")
+                default: break
+                }
                 return nil
             case .resume(let delay, let reason):
                 return .postpone(delay: delay, reason: reason, error: nil)
             }
         } catch {
+            if lease.endedByCancel {
+                logger.warning("cancelled by an operator: the job ended at its checkpoint")
+                return nil
+            }
             if !lease.isHeld {
                 logger.warning("attempt stopped: its lease was lost (another worker may run the job now)")
                 return nil

@@ -19,18 +19,22 @@ struct Dispatcher: Sendable {
     /// Returns once the worker stops and nothing runs or waits to be recorded any more.
     func run() async {
         var backoff = Backoff()
+        // A fetch whose reply was lost: it is sent again with the same id, so Redis answers
+        // with what it leased then instead of leasing more (fetch.lua).
+        var unanswered: (id: String, count: Int)?
         while true {
             let stopping = state.isStopping
-            if stopping && running.count == 0 && settlements.isEmpty { return }
+            if stopping && running.count == 0 && settlements.isEmpty && unanswered == nil { return }
             let free = stopping ? 0 : options.concurrency - running.count
             let batch = settlements.take(limit: options.settleBatch)
-            if batch.isEmpty && free <= 0 {
+            if batch.isEmpty && free <= 0 && unanswered == nil {
                 await signal.wait(timeout: options.idleWait)
                 continue
             }
             let settleCalls = queue.settleCalls(batch.map(\.0))
             var calls = settleCalls.map(\.call)
-            if free > 0 { calls.append(queue.fetchCall(count: free, lease: options.lease, worker: options.workerID)) }
+            let fetch = unanswered ?? (free > 0 ? (JobID.generate(), free) : nil)
+            if let fetch { calls.append(queue.fetchCall(count: fetch.count, lease: options.lease, worker: options.workerID, fetchId: fetch.id)) }
             let sentAt = ContinuousClock.now
             let replies: [RedisValue]
             do {
@@ -40,16 +44,19 @@ struct Dispatcher: Sendable {
             } catch {
                 guard persistence.shouldRetry(error) else {
                     logger.error("recording \(batch.count) outcome(s) and fetching: \(error); giving up on them")
-                    for (_, continuation) in batch { continuation.resume(returning: false) }
+                    for (_, continuation) in batch { continuation.resume(returning: .unreachable) }
+                    // What that fetch leased, if anything, comes back once its leases expire.
+                    unanswered = nil
                     if stopping { return }
                     continue
                 }
-                // Redis away: `link` says so, once; the outcomes wait for it.
+                // Redis away: `link` says so, once; the outcomes and the fetch wait for it.
                 settlements.putBack(batch)
+                unanswered = fetch
                 do { try await backoff.pause() } catch { return }
                 continue
             }
-            var failedAgain: [(Settlement, CheckedContinuation<Bool, Never>)] = []
+            var failedAgain: [(Settlement, CheckedContinuation<Settled, Never>)] = []
             for (index, settleCall) in settleCalls.enumerated() {
                 guard let outcomes = replies[index].array else {
                     logger.warning("\(settleCall.function.name): \(replies[index]); trying again")
@@ -57,7 +64,7 @@ struct Dispatcher: Sendable {
                     continue
                 }
                 for (position, entry) in settleCall.entries.enumerated() {
-                    batch[entry].1.resume(returning: position < outcomes.count && outcomes[position].integer == 1)
+                    batch[entry].1.resume(returning: position < outcomes.count ? Settled(outcomes[position]) : .lost)
                 }
             }
             if !failedAgain.isEmpty {
@@ -65,17 +72,24 @@ struct Dispatcher: Sendable {
                 do { try await backoff.pause() } catch { return }
                 continue
             }
-            guard free > 0, let last = replies.last else { continue }
+            guard fetch != nil, let last = replies.last else { continue }
             let fetched: Queue.Fetched
             do {
                 fetched = try Queue.fetched(last)
+                unanswered = nil
                 backoff.reset()
             } catch {
                 logger.warning("fetch: \(error)")
+                unanswered = fetch
                 do { try await backoff.pause() } catch { return }
                 continue
             }
-            for job in fetched.jobs { start(job, sentAt: sentAt) }
+            if state.isStopping {
+                // Leased by a fetch answered only now, after the stop began: handed straight back.
+                await handBack(fetched.jobs)
+            } else {
+                for job in fetched.jobs { start(job, sentAt: sentAt) }
+            }
             if fetched.jobs.isEmpty && batch.isEmpty {
                 listener.arm()
                 await signal.wait(timeout: min(options.idleWait, fetched.nextDueIn ?? options.idleWait))
@@ -91,5 +105,12 @@ struct Dispatcher: Sendable {
             running.remove(job.token)
         }
         running.attach(task, to: job.token)
+    }
+
+    private func handBack(_ jobs: [FetchedJob]) async {
+        guard !jobs.isEmpty else { return }
+        _ = await persistence.persist("release") { () async throws(RedisError) in
+            try await queue.release(jobs.map { ($0.id, $0.token) })
+        }
     }
 }

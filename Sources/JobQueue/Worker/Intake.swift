@@ -17,7 +17,8 @@ struct Intake: Sendable {
         while !state.isStopping && !Task.isCancelled {
             do {
                 let entries = try await persistence.link.measure("intake") { () async throws(RedisError) in
-                    try await queue.takeInbox(count: options.intakeBatch, worker: options.workerID, heartbeat: options.lease)
+                    try await queue.takeInbox(count: options.intakeBatch, worker: options.workerID, heartbeat: options.lease,
+                                              maxBytes: JobLimits.documentBytes)
                 }
                 if entries.isEmpty {
                     _ = try await persistence.link.measure("wait_inbox", timed: false) { () async throws(RedisError) in
@@ -26,7 +27,12 @@ struct Intake: Sendable {
                     }
                     continue
                 }
-                let decisions = entries.map { IntakeDecision.decide($0, registry: registry) }
+                let decisions = entries.map { entry in
+                    switch entry {
+                    case .text(let raw): IntakeDecision.decide(raw, registry: registry)
+                    case .tooLarge(let bytes): IntakeDecision.tooLarge(bytes: bytes)
+                    }
+                }
                 for case .reject(let id, _, _, let error) in decisions {
                     logger.warning("rejected inbox entry", metadata: ["job": "\(id)", "error": "\(error)"])
                 }

@@ -6,7 +6,7 @@ import Synchronization
 final class SettlementQueue: Sendable {
     private struct Pending {
         let settlement: Settlement
-        let continuation: CheckedContinuation<Bool, Never>
+        let continuation: CheckedContinuation<Settled, Never>
     }
     private let pending = Mutex<[Pending]>([])
     private let ready: WakeSignal
@@ -17,9 +17,8 @@ final class SettlementQueue: Sendable {
 
     var isEmpty: Bool { pending.withLock { $0.isEmpty } }
 
-    /// Waits until the dispatcher has recorded it; false when the lease was lost (another
-    /// worker runs the job now) or Redis could not be reached before the worker gave up.
-    func submit(_ settlement: Settlement) async -> Bool {
+    /// Waits until the dispatcher has recorded it, and says what the engine made of it.
+    func submit(_ settlement: Settlement) async -> Settled {
         await withCheckedContinuation { continuation in
             pending.withLock { $0.append(Pending(settlement: settlement, continuation: continuation)) }
             ready.signal()
@@ -27,7 +26,7 @@ final class SettlementQueue: Sendable {
     }
 
     /// Takes up to `limit` waiting settlements for one round trip.
-    func take(limit: Int) -> [(Settlement, CheckedContinuation<Bool, Never>)] {
+    func take(limit: Int) -> [(Settlement, CheckedContinuation<Settled, Never>)] {
         pending.withLock { pending in
             let batch = pending.prefix(limit)
             pending.removeFirst(batch.count)
@@ -36,7 +35,7 @@ final class SettlementQueue: Sendable {
     }
 
     /// Puts a batch back in front, in order, after a round trip that failed.
-    func putBack(_ batch: [(Settlement, CheckedContinuation<Bool, Never>)]) {
+    func putBack(_ batch: [(Settlement, CheckedContinuation<Settled, Never>)]) {
         pending.withLock { $0.insert(contentsOf: batch.map { Pending(settlement: $0.0, continuation: $0.1) }, at: 0) }
     }
 }

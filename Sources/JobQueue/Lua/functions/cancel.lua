@@ -1,9 +1,12 @@
--- cancel: `connectq cancel`: a job not running ends at once, `failed` with code `cancelled`, and
--- its unfinished children with it (its follow-ups are never created); a running one is
--- marked, and its worker stops it at its next lease renewal and fails it the same way.
--- Returns pairs id, outcome: `cancelled`, `cancelling`, `unknown`, or `already STATE`.
--- KEYS: K.jobPrefix, K.waiting, K.delayed, K.waitingChildren, K.waitingResource, K.failed, K.events,
---   K.idempotency, K.resourceLocks, K.resourceQueuePrefix. ARGV: ids.
+-- cancel: `connectq cancel`: a job not running ends at once, `failed` with code `cancelled`,
+-- and its unfinished children with it (its follow-ups are never created); a running one is
+-- marked, and ends the same way at the first call its attempt makes after this one (a
+-- completion, a retry, a wait, children, a checkpoint), or when its worker learns of it at
+-- its next lease renewal and stops the attempt, or, should its worker be dead, when its
+-- lease is recovered: whichever comes first. It is never run again.
+-- KEYS: the queue's (K). ARGV: ids.
+-- Returns pairs id, outcome: `cancelled`, `cancel requested; stops within N s` (N: what is
+-- left of its lease, by which its worker renews it and learns), `unknown`, or `already STATE`.
 --! uses: finish jobs settle
 local function cancelled(what)
   return cjson.encode({code = 'cancelled', retryable = false, message = what .. ' was cancelled by an operator'})
@@ -14,10 +17,10 @@ local function cancelOne(id, why)
   if job.state == S.completed or job.state == S.failed then return 'already ' .. job.state end
   if job.state == S.active then
     redis.call('HSET', jobKey(id), 'cancelRequested', 1)
-    return 'cancelling'
+    local deadline = tonumber(redis.call('ZSCORE', K.active, id) or now)
+    return 'cancel requested; stops within ' .. math.max(1, math.ceil((deadline - now) / 1000)) .. ' s'
   end
   redis.call('ZREM', K.waitingChildren, id)
-  redis.call('ZREM', K.waitingResource, id)
   redis.call('ZREM', K.waiting, id)
   failJob(job, cancelled(why))
   -- Then its children: it no longer waits for them, so they fail it no further.

@@ -1,7 +1,7 @@
 -- configure: `connectq settings set`: sets some of the queue's settings (checked by the caller,
 -- `Queue.configure`) with one queue-wide `settings` event naming what changed.
 -- Returns how many fields were set.
--- KEYS: K.settings, K.events. ARGV: pairs field, value.
+-- KEYS: the queue's (K). ARGV: pairs field, value.
 --! uses: finish
 if #ARGV == 0 then return finish(0) end
 redis.call('HSET', K.settings, unpack(ARGV))

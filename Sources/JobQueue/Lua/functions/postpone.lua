@@ -1,28 +1,41 @@
--- postpone: Attempts that give their worker slot back and resume later, each fenced by its lease
--- token: a durable wait (a job waiting on an API task it started, or held back by a rate
--- limit), in `delayed` until its time, keeping its resources, without counting a new
--- attempt. One `waiting` event each (`reason`, `delayMs`). Returns 1 or 0 (lease lost) per job.
--- KEYS: K.jobPrefix, K.active, K.delayed, K.events, K.wakeup.
--- ARGV: count, then per job: id, token, delayMs, reason, error ('' when none).
+-- postpone: Attempts that give their worker slot back and resume later, each fenced by its
+-- lease token: a durable wait (a job waiting on an API task it started, held back by a
+-- rate limit, or of a type no worker that took it runs), in `delayed` until its time,
+-- keeping its resources, without counting a new attempt. One `waiting` event each
+-- (`reason`, `delayMs`), but for `unknown-type` only the first time: past the queue's
+-- `unknown-type-timeout` such a job fails with code `unknown_type`. A job an operator
+-- cancelled while it ran ends instead, failed with code `cancelled`.
+-- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "delayMs", "reason",
+--   "error" (JSON text, optional)}.
+-- Returns per job SETTLED.recorded, .lost or .cancelled.
 --! uses: events finish jobs settle
 local outcome = {}
-for j = 1, tonumber(ARGV[1]) do
-  local at = 2 + (j - 1) * 5
-  local id, token, delayMs, reason, errorJson = ARGV[at], ARGV[at + 1], tonumber(ARGV[at + 2]), ARGV[at + 3], ARGV[at + 4]
-  local job = readJob(id)
-  if holdsLease(job, token) and job.cancelRequested then
-    failCancelled(job)
-    outcome[j] = 1
-  elseif holdsLease(job, token) then
-    redis.call('HSET', jobKey(id), 'state', S.delayed, 'resume', 1, 'since', now, 'token', '')
-    leftActive[#leftActive + 1] = id
-    redis.call('ZADD', K.delayed, now + delayMs, id)
-    local fields = {'reason', reason, 'delayMs', tostring(delayMs)}
-    if errorJson ~= '' then fields[#fields + 1] = 'error'; fields[#fields + 1] = errorJson end
-    emit(E.waiting, job, fields)
-    outcome[j] = 1
+for j, call in ipairs(cjson.decode(ARGV[1])) do
+  local job = readJob(call.id)
+  local fenced = fence(job, call.token)
+  if fenced == 'lost' then
+    outcome[j] = SETTLED.lost
+  elseif fenced == 'cancelled' then
+    failCancelled(job, 'its attempt was waiting (' .. call.reason .. ')')
+    outcome[j] = SETTLED.cancelled
   else
-    outcome[j] = 0
+    outcome[j] = SETTLED.recorded
+    local unknownSince = call.reason == 'unknown-type' and tonumber(job.unknownSince or now) or nil
+    if unknownSince and now - unknownSince >= unknownTypeMs then
+      failJob(job, cjson.encode({code = 'unknown_type', field = 'type', retryable = false,
+        message = 'type: no worker that took the job runs ' .. tostring(job.type) .. ', and it waited ' ..
+          math.floor((now - unknownSince) / 1000) .. ' s for one (the queue\'s unknown-type-timeout)'}))
+    else
+      redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'resume', 1, 'since', now, 'token', '')
+      if unknownSince then redis.call('HSET', jobKey(job.id), 'unknownSince', unknownSince) end
+      leftActive[#leftActive + 1] = job.id
+      redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
+      if not (unknownSince and job.unknownSince) then
+        local fields = {'reason', call.reason, 'delayMs', tostring(call.delayMs)}
+        if call.error then fields[#fields + 1] = 'error'; fields[#fields + 1] = call.error end
+        emit(E.waiting, job, fields)
+      end
+    end
   end
 end
 wake()

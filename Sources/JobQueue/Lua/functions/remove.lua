@@ -3,7 +3,7 @@
 -- terminal event, as when retention drops it). A job that has not finished is refused:
 -- cancel it first, so it ends with a terminal event like every job. Returns pairs id,
 -- outcome: `removed`, `unknown`, or `not finished (STATE): cancel it first`.
--- KEYS: K.jobPrefix, K.completed, K.failed, K.idempotency. ARGV: ids.
+-- KEYS: the queue's (K). ARGV: ids.
 --! uses: finish retention
 local out = {}
 for _, id in ipairs(ARGV) do

@@ -2,14 +2,21 @@
 -- budget; a parent failed by a child gets that child retried and waits for it again.
 -- Entries that never were valid jobs (raw text only) cannot be retried. Returns pairs
 -- id, outcome.
--- KEYS: K.jobPrefix, K.failed, K.waiting, K.waitingChildren, K.idempotency, K.events. ARGV: ids.
---! uses: events finish jobs waiting
+-- KEYS: the queue's (K). ARGV: ids.
+--! uses: events finish jobs retention waiting
 local function retryOne(id)
   local job = readJob(id)
   if not job then return 'unknown' end
   if job.state ~= S.failed then return 'not failed (' .. job.state .. ')' end
   if redis.call('HEXISTS', jobKey(id), 'raw') == 1 then return 'never a valid job: fix it and push it again' end
+  if redis.call('HEXISTS', jobKey(id), 'doc') == 0 then
+    return 'its document was dropped to keep the queue within its keep-bytes setting: push it again'
+  end
   redis.call('ZREM', K.failed, id)
+  redis.call('ZREM', K.failedDocs, id)
+  unretain(job)
+  -- A fresh start: an earlier cancel, wait or count does not carry over.
+  redis.call('HDEL', jobKey(id), 'retained', 'cancelRequested', 'unknownSince', 'resume', 'resumed')
   redis.call('HSET', jobKey(id), 'attempt', 0, 'stalls', 0)
   if job.idemKey and not redis.call('HGET', K.idempotency, job.idemKey) then
     redis.call('HSET', K.idempotency, job.idemKey, id)

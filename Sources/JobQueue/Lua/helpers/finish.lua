@@ -1,7 +1,6 @@
 -- finish: every function returns through finish(): the batched list and set writes happen there.
 --! uses: call retention waiting
 
--- Every function returns through this: the batched list and set writes happen here.
 local function finish(value)
   flushWaiting()
   if #leftActive > 0 then callInChunks('ZREM', K.active, leftActive) end
@@ -10,5 +9,6 @@ local function finish(value)
     trimCompleted()
   end
   if failedSome then trimFailed() end
+  if #completedAt > 0 or failedSome then trimBytes() end
   return value
 end

@@ -1,4 +1,10 @@
 -- records: inserting job trees (enqueue, intake, follow-ups, children) and rejected entries.
+--
+-- A job arrives as one record, a JSON object (JobRecord.swift): id, type, doc (the
+-- normalized document's text), maxAttempts, and when they apply: meta (JSON text), parent,
+-- dueAt (ms), idempotencyKey with idemContent, resources (keys), priority, unvalidated,
+-- fallbackId (the id a tree whose id is taken is recorded under, failed), children (the
+-- child records, nested).
 --! uses: call events retention settle
 
 -- A rejected entry keeps its raw text up to KEPT_RAW bytes (JobLimits.keptRawBytes).
@@ -9,107 +15,106 @@ end
 
 -- An entry that never became a valid job: a failed record keeping its raw text.
 local function recordRejected(id, jobType, meta, parent, raw, errorJson)
-  local fields = {'state', S.failed, 'raw', raw, 'attempt', 0, 'since', now}
+  local bytes = RECORD_OVERHEAD + #raw + #meta
+  local fields = {'state', S.failed, 'raw', raw, 'attempt', 0, 'since', now, 'bytes', bytes}
   if jobType ~= '' then fields[#fields + 1] = 'type'; fields[#fields + 1] = jobType end
   if meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = meta end
   if parent ~= '' then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
   redis.call('HSET', jobKey(id), unpack(fields))
   failJob({id = id, type = jobType ~= '' and jobType or nil, meta = meta, attempt = 0,
-    parent = parent ~= '' and parent or nil}, errorJson)
+    parent = parent ~= '' and parent or nil, bytes = bytes}, errorJson)
 end
 
--- Job records as JobRecord.swift writes them: RECORD arguments each.
-local RECORD = 14
-local function readRecord(args, at)
-  return {id = args[at], type = args[at + 1], doc = args[at + 2], meta = args[at + 3], parent = args[at + 4],
-    maxAttempts = args[at + 5], dueAt = tonumber(args[at + 6]), children = args[at + 7],
-    idemKey = args[at + 8], subtree = tonumber(args[at + 9]), resources = args[at + 10], priority = tonumber(args[at + 11]),
-    unvalidated = args[at + 12], idemContent = args[at + 13]}
-end
-
--- Inserts a job and its children (records in pre-order). Returns nil, or the id already
--- in use, in which case nothing was inserted.
-local function insertTree(args, at, count)
-  for i = 0, count - 1 do
-    if redis.call('EXISTS', jobKey(args[at + i * RECORD])) == 1 then return args[at + i * RECORD] end
-  end
-  local i = 0
-  while i < count do
-    local r = readRecord(args, at + i * RECORD)
-    local job = {id = r.id, type = r.type, meta = r.meta, parent = r.parent ~= '' and r.parent or nil, attempt = 0}
-    local fields = {'type', r.type, 'doc', r.doc, 'maxAttempts', r.maxAttempts, 'attempt', 0, 'since', now}
-    if r.meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = r.meta end
-    if r.resources ~= '' then fields[#fields + 1] = 'resources'; fields[#fields + 1] = r.resources end
-    if r.priority ~= 5 then fields[#fields + 1] = 'priority'; fields[#fields + 1] = r.priority end
-    if r.unvalidated == '1' then fields[#fields + 1] = 'unvalidated'; fields[#fields + 1] = 1 end
-    if job.parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = job.parent end
-    local first, conflict = nil, nil
-    if r.idemKey ~= '' then
-      first = redis.call('HGET', K.idempotency, r.idemKey)
-      local print = redis.sha1hex(r.idemContent)
-      if first then
-        local holder = redis.call('HMGET', jobKey(first), 'state', 'since', 'idemPrint')
-        if holder[3] and holder[3] ~= print and holder[1] ~= S.failed then
-          conflict = first
-          first = false
-        elseif holder[1] == S.failed then
-          first = false
-        elseif holder[1] == S.completed and tonumber(holder[2]) < now - keepCompletedMs then
-          -- Past the retention: forgotten now rather than at the next sweep.
-          redis.call('ZREM', K.completed, first)
-          forget(first)
-          first = false
-        end
-      end
-      if not first and not conflict then
-        redis.call('HSET', K.idempotency, r.idemKey, r.id)
-        fields[#fields + 1] = 'idemKey'; fields[#fields + 1] = r.idemKey
-        fields[#fields + 1] = 'idemPrint'; fields[#fields + 1] = print
-      end
-    end
-    fields[#fields + 1] = 'state'
-    if conflict then
-      -- The key stands for other work: this job fails, children included, and the
-      -- first job is untouched.
-      fields[#fields + 1] = S.accepted
-      redis.call('HSET', jobKey(r.id), unpack(fields))
-      emit(E.accepted, job)
-      failJob(job, cjson.encode({code = 'idempotency_conflict', field = 'idempotencyKey', retryable = false,
-        message = 'idempotencyKey: already used by job ' .. conflict .. ' for another type or other args'}))
-      i = i + r.subtree
-    elseif first then
-      -- A duplicate runs nothing, children included: it mirrors the first job's outcome.
-      fields[#fields + 1] = S.waiting
-      fields[#fields + 1] = 'duplicateOf'; fields[#fields + 1] = first
-      redis.call('HSET', jobKey(r.id), unpack(fields))
-      emit(E.accepted, job)
-      if redis.call('HGET', jobKey(first), 'state') == S.completed then
-        completeJob(job, redis.call('HGET', jobKey(first), 'result'), {'duplicateOf', first})
-      else
-        toWaiting[#toWaiting + 1] = r.id; toWaitingPriority[#toWaitingPriority + 1] = r.priority
-      end
-      i = i + r.subtree
-    else
-      if r.children ~= '' then
-        local pending = 0
-        for _ in string.gmatch(r.children, '%S+') do pending = pending + 1 end
-        fields[#fields + 1] = S.waitingChildren
-        fields[#fields + 1] = 'children'; fields[#fields + 1] = r.children
-        fields[#fields + 1] = 'pending'; fields[#fields + 1] = pending
-        redis.call('ZADD', K.waitingChildren, now, r.id)
-      elseif r.dueAt > now then
-        fields[#fields + 1] = S.delayed
-        redis.call('ZADD', K.delayed, r.dueAt, r.id)
-      else
-        fields[#fields + 1] = S.waiting
-        toWaiting[#toWaiting + 1] = r.id; toWaitingPriority[#toWaitingPriority + 1] = r.priority
-      end
-      redis.call('HSET', jobKey(r.id), unpack(fields))
-      emit(E.accepted, job)
-      i = i + 1
-    end
+-- The id in a record's tree (its own or a child's) already in use, if any.
+local function takenID(record)
+  if redis.call('EXISTS', jobKey(record.id)) == 1 then return record.id end
+  for _, child in ipairs(record.children or {}) do
+    local taken = takenID(child)
+    if taken then return taken end
   end
   return nil
+end
+
+-- The first job that holds `key` for the same work, false when none does (or it is past
+-- its retention, or failed), or nil and the holder's id when it holds it for other work.
+local function idempotencyHolder(key, print)
+  local first = redis.call('HGET', K.idempotency, key)
+  if not first then return false end
+  local holder = redis.call('HMGET', jobKey(first), 'state', 'since', 'idemPrint')
+  if holder[1] == S.failed or not holder[1] then return false end
+  if holder[3] and holder[3] ~= print then return nil, first end
+  if holder[1] == S.completed and tonumber(holder[2]) < now - keepCompletedMs then
+    -- Past the retention: forgotten now rather than at the next sweep.
+    redis.call('ZREM', K.completed, first)
+    forget(first)
+    return false
+  end
+  return first
+end
+
+-- Inserts the job of `r` and its children (none whose id is taken: see takenID), each
+-- with its `accepted` event, parents before children.
+local function insertRecord(r, parent)
+  parent = parent or r.parent
+  local meta = r.meta or ''
+  local bytes = RECORD_OVERHEAD + #r.doc + #meta
+  local job = {id = r.id, type = r.type, meta = meta, parent = parent, attempt = 0, bytes = bytes}
+  local fields = {'type', r.type, 'doc', r.doc, 'maxAttempts', r.maxAttempts, 'attempt', 0, 'since', now, 'bytes', bytes}
+  if meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = meta end
+  if r.resources and #r.resources > 0 then
+    job.resources = table.concat(r.resources, ' ')
+    fields[#fields + 1] = 'resources'; fields[#fields + 1] = job.resources
+  end
+  if r.priority and r.priority ~= 5 then fields[#fields + 1] = 'priority'; fields[#fields + 1] = r.priority end
+  if r.unvalidated then fields[#fields + 1] = 'unvalidated'; fields[#fields + 1] = 1 end
+  if parent then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
+  local first, conflict = false, nil
+  if r.idempotencyKey then
+    local print = redis.sha1hex(r.idemContent or '')
+    first, conflict = idempotencyHolder(r.idempotencyKey, print)
+    if not first and not conflict then
+      redis.call('HSET', K.idempotency, r.idempotencyKey, r.id)
+      fields[#fields + 1] = 'idemKey'; fields[#fields + 1] = r.idempotencyKey
+      fields[#fields + 1] = 'idemPrint'; fields[#fields + 1] = print
+    end
+  end
+  fields[#fields + 1] = 'state'
+  if conflict then
+    -- The key stands for other work: this job fails, children never made, and the first
+    -- job is untouched.
+    fields[#fields + 1] = S.accepted
+    redis.call('HSET', jobKey(r.id), unpack(fields))
+    emit(E.accepted, job)
+    failJob(job, cjson.encode({code = 'idempotency_conflict', field = 'idempotencyKey', retryable = false,
+      message = 'idempotencyKey: already used by job ' .. conflict .. ' for another type or other args'}))
+  elseif first then
+    -- A duplicate runs nothing, children included: it ends as the first job ends.
+    fields[#fields + 1] = S.accepted
+    fields[#fields + 1] = 'duplicateOf'; fields[#fields + 1] = first
+    redis.call('HSET', jobKey(r.id), unpack(fields))
+    emit(E.accepted, job)
+    job.duplicateOf = first
+    waitForFirst(job, first)
+  else
+    local children = r.children or {}
+    if #children > 0 then
+      local ids = {}
+      for i, child in ipairs(children) do ids[i] = child.id end
+      fields[#fields + 1] = S.waitingChildren
+      fields[#fields + 1] = 'children'; fields[#fields + 1] = table.concat(ids, ' ')
+      fields[#fields + 1] = 'pending'; fields[#fields + 1] = #children
+      redis.call('ZADD', K.waitingChildren, now, r.id)
+    elseif r.dueAt and r.dueAt > now then
+      fields[#fields + 1] = S.delayed
+      redis.call('ZADD', K.delayed, r.dueAt, r.id)
+    else
+      fields[#fields + 1] = S.waiting
+      toWaiting[#toWaiting + 1] = r.id; toWaitingPriority[#toWaitingPriority + 1] = r.priority or 5
+    end
+    redis.call('HSET', jobKey(r.id), unpack(fields))
+    emit(E.accepted, job)
+    for _, child in ipairs(children) do insertRecord(child, r.id) end
+  end
 end
 
 local function duplicateIdError(id)
@@ -118,28 +123,20 @@ local function duplicateIdError(id)
       tostring(redis.call('HGET', jobKey(id), 'state')) .. ')'})
 end
 
--- Trees passed as: fallbackId, recordCount, records... Returns the index after them and
--- the root ids; a tree whose id is taken becomes a failed record under its fallback id.
-local function insertTrees(args, at, trees, raws)
+-- Inserts each tree (a root record); one whose ids are taken becomes a failed record
+-- under its fallbackId, keeping `raws[i]` (the entry it came from) or its document.
+-- Returns the root ids.
+local function insertTrees(records, raws)
   local ids = {}
-  for t = 1, trees do
-    local fallbackId, count = args[at], tonumber(args[at + 1])
-    local first = at + 2
-    local taken = insertTree(args, first, count)
+  for i, r in ipairs(records) do
+    local taken = takenID(r)
     if taken then
-      local root = readRecord(args, first)
-      recordRejected(fallbackId, root.type, root.meta, root.parent, raws and raws[t] or root.doc, duplicateIdError(taken))
-      ids[#ids + 1] = fallbackId
+      recordRejected(r.fallbackId, r.type, r.meta or '', r.parent or '', raws and raws[i] or r.doc, duplicateIdError(taken))
+      ids[i] = r.fallbackId
     else
-      ids[#ids + 1] = args[first]
+      insertRecord(r)
+      ids[i] = r.id
     end
-    at = first + count * RECORD
   end
-  return at, ids
-end
-
--- Skips over `trees` trees starting at `at`; returns the index after them.
-local function skipTrees(args, at, trees)
-  for _ = 1, trees do at = at + 2 + tonumber(args[at + 1]) * RECORD end
-  return at
+  return ids
 end

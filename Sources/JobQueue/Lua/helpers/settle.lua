@@ -1,4 +1,5 @@
--- settle: how a job ends (completed, failed), and what its end does to its parent.
+-- settle: how a job ends (completed, failed), and what its end does to its parent, to the
+-- jobs waiting on it as duplicates, and to an operator's cancel.
 --! uses: call events jobs resources retention waiting
 
 local function finishChild(job)
@@ -12,8 +13,64 @@ local function finishChild(job)
   end
 end
 
-local function completeJob(job, result, extra)
-  redis.call('HSET', jobKey(job.id), 'state', S.completed, 'result', result, 'since', now, 'token', '')
+-- A duplicate (same idempotencyKey) waits in `delayed` for its first job, re-checked after
+-- this long should the first one's end never reach it; normally the first job's end
+-- settles its duplicates at once (settleDuplicates), with no polling.
+local DUPLICATE_RECHECK_MS = 3600000
+
+local completeJob, failJob
+
+local function duplicateFailedError(first, cause)
+  local message = 'job ' .. first.id .. ' with the same idempotencyKey ' ..
+    (cause and ('failed: ' .. tostring(cjson.decode(cause).message)) or 'is no longer known')
+  return cjson.encode({code = 'duplicate_failed', retryable = false, message = message})
+end
+
+-- The first job with an idempotencyKey ended (`result`, or failed with `errorJson`): the
+-- duplicates waiting on it end the same way.
+local function settleDuplicates(first, result, errorJson)
+  if not first.duplicates then return end
+  for id in string.gmatch(first.duplicates, '%S+') do
+    local duplicate = readJob(id)
+    if duplicate and duplicate.duplicateOf == first.id and duplicate.state == S.delayed then
+      redis.call('ZREM', K.delayed, id)
+      if result then
+        completeJob(duplicate, result, {'duplicateOf', first.id})
+      else
+        failJob(duplicate, duplicateFailedError(first, errorJson))
+      end
+    end
+  end
+  redis.call('HDEL', jobKey(first.id), 'duplicates')
+end
+
+-- A duplicate whose first job has not ended waits for it (`delayed`, settled by its end).
+-- Returns false when the first one has ended: the caller settles the duplicate itself.
+local function waitForFirst(duplicate, firstID)
+  local first = readJob(firstID)
+  if not first then
+    failJob(duplicate, duplicateFailedError({id = firstID}, nil))
+    return true
+  end
+  if first.state == S.completed then
+    completeJob(duplicate, redis.call('HGET', jobKey(firstID), 'result'), {'duplicateOf', firstID})
+    return true
+  end
+  if first.state == S.failed then
+    failJob(duplicate, duplicateFailedError(first, redis.call('HGET', jobKey(firstID), 'error')))
+    return true
+  end
+  redis.call('HSET', jobKey(duplicate.id), 'state', S.delayed, 'since', now, 'token', '')
+  redis.call('ZADD', K.delayed, now + DUPLICATE_RECHECK_MS, duplicate.id)
+  local known = ' ' .. (first.duplicates or '') .. ' '
+  if not string.find(known, ' ' .. duplicate.id .. ' ', 1, true) then
+    redis.call('HSET', jobKey(firstID), 'duplicates', (first.duplicates and (first.duplicates .. ' ') or '') .. duplicate.id)
+  end
+  return true
+end
+
+completeJob = function(job, result, extra)
+  redis.call('HSET', jobKey(job.id), 'state', S.completed, 'result', result, 'since', now, 'token', '', retain(job, result))
   releaseResources(job)
   leftActive[#leftActive + 1] = job.id
   completedAt[#completedAt + 1] = now; completedAt[#completedAt + 1] = job.id
@@ -21,9 +78,9 @@ local function completeJob(job, result, extra)
   for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
   emit(E.completed, job, withDuration(job, fields))
   finishChild(job)
+  settleDuplicates(job, result, nil)
 end
 
-local failJob
 -- A child that fails for good fails the parent waiting for it: a parent never waits forever.
 local function failWaitingParent(job, childError)
   if not job.parent then return end
@@ -36,19 +93,30 @@ local function failWaitingParent(job, childError)
   end
 end
 
-failJob = function(job, errorJson)
-  redis.call('HSET', jobKey(job.id), 'state', S.failed, 'error', errorJson, 'since', now, 'token', '', 'pending', 0)
+-- `extra`: more fields for its `failed` event.
+failJob = function(job, errorJson, extra)
+  if job.state == S.waitingResource then stopWaitingForResource(job) end
+  redis.call('HSET', jobKey(job.id), 'state', S.failed, 'error', errorJson, 'since', now, 'token', '', 'pending', 0,
+    retain(job, errorJson))
   releaseResources(job)
   redis.call('ZREM', K.active, job.id)
   redis.call('ZREM', K.delayed, job.id)
   redis.call('ZADD', K.failed, now, job.id)
+  redis.call('ZADD', K.failedDocs, now, job.id)
   failedSome = true
   releaseIdempotencyKey(job)
-  emit(E.failed, job, withDuration(job, {'error', errorJson}))
+  local fields = {'error', errorJson}
+  for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
+  emit(E.failed, job, withDuration(job, fields))
   failWaitingParent(job, errorJson)
+  settleDuplicates(job, nil, errorJson)
 end
 
--- An operator cancelled it while it ran: whatever its attempt asks next, it ends here.
-local function failCancelled(job)
-  failJob(job, cjson.encode({code = 'cancelled', retryable = false, message = 'job ' .. job.id .. ' was cancelled by an operator'}))
+-- An operator cancelled the job while it ran (`cancelRequested`): whatever its attempt asks
+-- next (complete, retry, wait, children, a checkpoint...), the job ends here, failed with
+-- code `cancelled`. `what`: what the attempt had come to, for the message; `extra`: more
+-- fields for the `failed` event (a finished attempt's result).
+local function failCancelled(job, what, extra)
+  local message = 'job ' .. job.id .. ' was cancelled by an operator' .. (what and (' (' .. what .. ')') or '')
+  failJob(job, cjson.encode({code = 'cancelled', retryable = false, message = message}), extra)
 end

@@ -7,8 +7,9 @@
 -- takes order 0, the front of its priority. BAND * 10 stays below 2^53 (exact doubles).
 local BAND = 70368744177664 -- 2^46
 
-local function priorityOf(id, priority)
-  return tonumber(priority or redis.call('HGET', jobKey(id), 'priority') or '5')
+local function priorityOf(id, priority, keys)
+  keys = keys or K
+  return tonumber(priority or redis.call('HGET', keys.jobPrefix .. id, 'priority') or '5')
 end
 
 -- The job joins the back of its priority when the call finishes (one ZADD for all).
@@ -18,11 +19,13 @@ local function makeWaiting(id, priority)
   toWaitingPriority[#toWaitingPriority + 1] = priorityOf(id, priority)
 end
 
--- The job goes to the front of its priority: it was interrupted, not new.
-local function makeWaitingFirst(id, priority)
-  redis.call('HSET', jobKey(id), 'state', S.waiting, 'since', now)
-  redis.call('ZADD', K.waiting, string.format('%.0f', priorityOf(id, priority) * BAND), id)
-  wake()
+-- The job goes to the front of its priority in its queue (`keys`, K when not given): it
+-- was interrupted, or waited for a resource, not new.
+local function makeWaitingFirst(id, priority, keys)
+  keys = keys or K
+  redis.call('HSET', keys.jobPrefix .. id, 'state', S.waiting, 'since', now)
+  redis.call('ZADD', keys.waiting, string.format('%.0f', priorityOf(id, priority, keys) * BAND), id)
+  wake(keys)
 end
 
 -- The batched ZADD of the jobs made waiting by this call, in the order they came.
