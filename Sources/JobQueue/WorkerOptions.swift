@@ -17,8 +17,11 @@ public struct WorkerOptions: Sendable {
     public var retry = RetryPolicy()
     /// Longest a blocking wait for new work lasts (also bounds how fast a stop is noticed).
     public var idleWait: Duration = .seconds(1)
-    /// How often a job that duplicates a still-running one checks for its outcome.
-    public var duplicateRecheck: Duration = .milliseconds(500)
+    /// How long past its lease's deadline (Redis time) a job is taken over: a step forward
+    /// of Redis's clock (NTP, a VM restored, a failover) up to this much cannot expire the
+    /// lease of a live worker, which renews every third of a lease. Set the same on every
+    /// worker of a queue: the shortest one sweeps first.
+    public var takeoverMargin: Duration = .seconds(10)
     /// How often a job of a type this worker cannot run is looked at again (by any worker):
     /// during a rolling deploy it waits for one that can, instead of failing.
     public var unknownTypeRecheck: Duration = .seconds(30)

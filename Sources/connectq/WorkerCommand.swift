@@ -29,6 +29,9 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "How often one job may stall before it fails with code 'stalled'.")
     var maxStalls = 3
 
+    @Option(help: "How long past its lease a dead worker's job is taken over: a step of Redis's clock up to this much cannot make two workers run one job. Set it the same on every worker. (default: 10s)", transform: DurationArgument.parse)
+    var takeoverMargin = DurationArgument(.seconds(10))
+
     @Option(help: "First retry delay ceiling; it doubles per attempt (full jitter). (default: 1s)", transform: DurationArgument.parse)
     var retryBase = DurationArgument(.seconds(1))
 
@@ -102,6 +105,7 @@ struct WorkerCommand: AsyncParsableCommand {
         options.grace = grace.duration
         options.lease = lease.duration
         options.maxStalls = maxStalls
+        options.takeoverMargin = takeoverMargin.duration
         options.retry = .exponentialJitter(base: retryBase.duration, cap: retryCap.duration)
         let ovh = try ovhClient(logger: logger, redis: queues[0].redis)
         defer { ovh?.client.shutdown() }

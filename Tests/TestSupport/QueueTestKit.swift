@@ -96,7 +96,7 @@ extension WorkerOptions {
         options.grace = .seconds(5)
         options.retry = .exponentialJitter(base: .milliseconds(20), cap: .milliseconds(100))
         options.idleWait = .milliseconds(200)
-        options.duplicateRecheck = .milliseconds(50)
+        options.takeoverMargin = .zero
         return options
     }
 }

@@ -14,7 +14,7 @@ struct StalledJobSweep: Sendable {
         let interval = max(options.lease / 3, .milliseconds(10))
         while !Task.isCancelled {
             do {
-                let stalled = try await link.measure("sweep") { () async throws(RedisError) in try await queue.recoverStalled(maxStalls: options.maxStalls) }
+                let stalled = try await link.measure("sweep") { () async throws(RedisError) in try await queue.recoverStalled(maxStalls: options.maxStalls, margin: options.takeoverMargin) }
                 if stalled > 0 { logger.warning("recovered \(stalled) stalled job(s)") }
                 let returned = try await link.measure("sweep") { () async throws(RedisError) in try await queue.recoverDeadWorkers() }
                 if returned > 0 { logger.warning("returned \(returned) inbox entries of dead workers") }
