@@ -23,7 +23,7 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Another name the dashboard answers to, NAME or NAME:PORT as in the browser's address bar (a reverse proxy's, a DNS name); repeatable. Requests for other names get 421.")
     var allowedHost: [String] = []
 
-    @Option(help: "HTTP Basic auth password, any user name (env CONNECTQ_DASHBOARD_PASSWORD, which keeps it out of `ps`).")
+    @Option(help: "HTTP Basic auth password, any user name. Prefer env CONNECTQ_DASHBOARD_PASSWORD: a command line is readable by every local user (ps, /proc).")
     var password: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
@@ -50,6 +50,12 @@ struct DashboardCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "connectq-dashboard")
+        if password != nil {
+            logger.warning("""
+                the dashboard password was given with --password: every local user can read it in the process list (ps, /proc/PID/cmdline). \
+                Give it in the environment instead: CONNECTQ_DASHBOARD_PASSWORD
+                """)
+        }
         if options.acceptsAnyHost {
             logger.warning("""
                 listening on every address with no --allowed-host: any Host is taken and only the password keeps others out. \

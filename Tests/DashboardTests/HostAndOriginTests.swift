@@ -114,4 +114,40 @@ import TestSupport
             #expect(!(try await queue.isPaused()))
         }
     }
+
+    @Test func aPasswordOnTheCommandLineIsWarnedAboutAndNotShown() async throws {
+        try await withRedisServer { server in
+            let onArgv = try await dashboardStartLog(server, arguments: ["--password", "argv-s3cret"], environment: [:])
+            #expect(onArgv.contains("warning") && onArgv.contains("--password") && onArgv.contains("CONNECTQ_DASHBOARD_PASSWORD"))
+            #expect(onArgv.contains("process list"))
+            #expect(!onArgv.contains("argv-s3cret"))
+
+            let inEnvironment = try await dashboardStartLog(server, arguments: [], environment: ["CONNECTQ_DASHBOARD_PASSWORD": "env-s3cret"])
+            #expect(inEnvironment.contains("password=set"))
+            #expect(!inEnvironment.contains("process list") && !inEnvironment.contains("env-s3cret"))
+        }
+    }
+}
+
+/// What `connectq dashboard ARGS…` logs up to its start line (then it is stopped).
+private func dashboardStartLog(_ server: RedisServer, arguments: [String], environment: [String: String]) async throws -> String {
+    let log = server.directory.appendingPathComponent("dashboard-\(UUID().uuidString.prefix(8)).log").path
+    var inherited = ProcessInfo.processInfo.environment
+    inherited["CONNECTQ_DASHBOARD_PASSWORD"] = nil
+    let process = try ChildProcess([try connectqBinary(), "dashboard", "--redis", server.urlString, "--port", String(try freePort())] + arguments,
+                                   environment: inherited.merging(environment) { $1 }, outputPath: log)
+    defer {
+        process.signal(SIGKILL)
+        process.waitBlocking()
+    }
+    let deadline = ContinuousClock.now + .seconds(30)
+    while true {
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        // The start line carries the URL; the warnings come before it.
+        if text.contains("url=") { return text }
+        if process.hasExited || ContinuousClock.now > deadline {
+            throw FixtureError("connectq dashboard did not log its start line:\n\(text)")
+        }
+        try await Task.sleep(for: .milliseconds(50))
+    }
 }
