@@ -26,6 +26,7 @@ public struct Dashboard: Sendable {
     public func router() -> Router<DashboardContext> {
         let router = Router(context: DashboardContext.self)
         router.add(middleware: SecurityHeaders())
+        router.add(middleware: HostAndOriginCheck(allowed: AllowedHosts(options: options)))
         router.add(middleware: ErrorPages())
         if let password = options.password { router.add(middleware: BasicAuth(password: password)) }
         router.add(middleware: SessionMiddleware(csrf: csrf))

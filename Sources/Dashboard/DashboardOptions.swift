@@ -7,9 +7,24 @@ public struct DashboardOptions: Sendable {
     public var password: String?
     /// The queue shown even before it holds a key (the command's `--queue`).
     public var defaultQueue = "default"
+    /// More names (`NAME` or `NAME:PORT`) the dashboard answers to besides `host` (and the
+    /// loopback names when it listens on loopback): a reverse proxy's, a DNS name.
+    public var allowedHosts: [String] = []
 
-    public init(host: String = "127.0.0.1", port: Int = 8090, password: String? = nil, defaultQueue: String = "default") {
-        self.host = host; self.port = port; self.password = password; self.defaultQueue = defaultQueue
+    public init(host: String = "127.0.0.1", port: Int = 8090, password: String? = nil, defaultQueue: String = "default",
+                allowedHosts: [String] = []) {
+        self.host = host; self.port = port; self.password = password; self.defaultQueue = defaultQueue; self.allowedHosts = allowedHosts
+    }
+
+    /// Listening on every address with no `allowedHosts`: the dashboard cannot know its names,
+    /// so it takes any `Host` and the password alone keeps others out.
+    public var acceptsAnyHost: Bool { AllowedHosts(options: self).acceptsAnyHost }
+
+    /// The `Host` values taken, for the start log: what to compare a 421 with.
+    public var allowedHostsSummary: String {
+        let allowed = AllowedHosts(options: self)
+        let names = allowed.entries.map { entry in entry.port.map { "\(entry.name):\($0)" } ?? entry.name }.joined(separator: " ")
+        return allowed.acceptsAnyHost ? "any" : names
     }
 
     /// Refuses a dashboard that anyone on the network could use to retry, cancel or delete jobs.
@@ -17,6 +32,12 @@ public struct DashboardOptions: Sendable {
         if let password, password.isEmpty { throw .emptyPassword }
         if password == nil && !Self.isLoopback(host) { throw .passwordRequired(host: host) }
         guard (0...65_535).contains(port) else { throw .badPort(port) }
+        if let bad = allowedHosts.first(where: { Authority(parsing: $0) == nil }) { throw .badAllowedHost(bad) }
+    }
+
+    /// 0.0.0.0 and ::, which listen on every address.
+    static func isWildcard(_ host: String) -> Bool {
+        ["0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"].contains(host)
     }
 
     /// 127.0.0.0/8, ::1 and localhost; every other address (0.0.0.0 and :: included) is reachable from elsewhere.
@@ -33,6 +54,7 @@ public enum DashboardError: Error, CustomStringConvertible, Equatable {
     case passwordRequired(host: String)
     case emptyPassword
     case badPort(Int)
+    case badAllowedHost(String)
 
     public var description: String {
         switch self {
@@ -43,6 +65,9 @@ public enum DashboardError: Error, CustomStringConvertible, Equatable {
             return "--password (or CONNECTQ_DASHBOARD_PASSWORD): must not be empty"
         case .badPort(let port):
             return "--port: must be from 0 to 65535, got \(port)"
+        case .badAllowedHost(let value):
+            return "--allowed-host: must be a name or address as browsers send it in Host, NAME or NAME:PORT "
+                + "(dash.example.com, dash.example.com:8443, [2001:db8::1]:8090), got '\(value)'"
         }
     }
 }

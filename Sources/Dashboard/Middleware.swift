@@ -14,10 +14,55 @@ struct SecurityHeaders: RouterMiddleware {
         var response = try await next(request, context)
         response.headers[.contentSecurityPolicy] = Self.policy
         response.headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
-        response.headers[HTTPField.Name("Referrer-Policy")!] = "no-referrer"
+        // Not no-referrer: under it browsers send `Origin: null` even with a same-origin form,
+        // and HostAndOriginCheck needs the real one. Other sites still get no Referer.
+        response.headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.cacheControl] = "no-store"
         return response
+    }
+}
+
+/// Before anything else is read: a request for another `Host` is 421 (a DNS-rebinding page,
+/// or a proxy passing a name nobody allowed), and a change (any method but GET, HEAD,
+/// OPTIONS) must come from a page of this dashboard — by `Origin`, else `Referer`, and
+/// `Sec-Fetch-Site` where the browser sends it — or it is 403. Neither answer reads Redis,
+/// asks for the password or hands out a session.
+struct HostAndOriginCheck: RouterMiddleware {
+    typealias Context = DashboardContext
+    let allowed: AllowedHosts
+
+    private static let safeMethods: Set<HTTPRequest.Method> = [.get, .head, .options]
+    private static let secFetchSite = HTTPField.Name("Sec-Fetch-Site")!
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let host = request.head.authority
+        guard allowed.allowsHost(host) else {
+            context.logger.notice("dashboard: refused a request for another Host (DNS rebinding, or a name to add with --allowed-host)",
+                                  metadata: ["host": "\(host ?? "none")"])
+            return Response(status: .misdirectedRequest, headers: [.contentType: "text/plain; charset=utf-8"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: "421 Misdirected Request: this dashboard does not answer to that Host.\n")))
+        }
+        if !Self.safeMethods.contains(request.method), let refusal = refusal(request, host: host) {
+            context.logger.notice("dashboard: refused a change from another site", metadata: ["reason": "\(refusal)"])
+            return Layout.error(.forbidden, "This change was not sent from a page of this dashboard (\(refusal)). "
+                + "Open the dashboard at its own address and try again.")
+        }
+        return try await next(request, context)
+    }
+
+    /// Why this change is refused, or nil.
+    private func refusal(_ request: Request, host: String?) -> String? {
+        if let site = request.headers[Self.secFetchSite], site != "same-origin", site != "none" {
+            return "Sec-Fetch-Site: \(site)"
+        }
+        if let origin = request.headers[.origin] {
+            return allowed.allowsOrigin(origin, requestHost: host) ? nil : "Origin: \(origin)"
+        }
+        if let referer = request.headers[.referer] {
+            return allowed.allowsOrigin(referer, requestHost: host) ? nil : "Referer from another site"
+        }
+        return "no Origin or Referer"
     }
 }
 

@@ -8,7 +8,9 @@ struct DashboardCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dashboard",
         abstract: "Serve the web dashboard: queues, jobs and workers; Retry, Cancel, Delete, Pause and Resume.",
-        discussion: "Listens on 127.0.0.1 unless told otherwise; any other address needs a password (HTTP Basic auth). See docs/dashboard.md.")
+        discussion: "Listens on 127.0.0.1 unless told otherwise; any other address needs a password (HTTP Basic auth). "
+            + "Answers only to the names it serves (others get 421: DNS rebinding) and takes changes only from its own pages. "
+            + "See docs/dashboard.md.")
 
     @OptionGroup var queueOptions: QueueOptionGroup
 
@@ -18,7 +20,10 @@ struct DashboardCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on.")
     var port = 8090
 
-    @Option(help: "HTTP Basic auth password, any user name (env CONNECTQ_DASHBOARD_PASSWORD, which keeps it out of `ps`).")
+    @Option(help: "Another name the dashboard answers to, NAME or NAME:PORT as in the browser's address bar (a reverse proxy's, a DNS name); repeatable. Requests for other names get 421.")
+    var allowedHost: [String] = []
+
+    @Option(help: "HTTP Basic auth password, any user name. Prefer env CONNECTQ_DASHBOARD_PASSWORD: a command line is readable by every local user (ps, /proc).")
     var password: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
@@ -29,7 +34,7 @@ struct DashboardCommand: AsyncParsableCommand {
     }
 
     private var options: DashboardOptions {
-        DashboardOptions(host: host, port: port, password: effectivePassword, defaultQueue: queueOptions.queue)
+        DashboardOptions(host: host, port: port, password: effectivePassword, defaultQueue: queueOptions.queue, allowedHosts: allowedHost)
     }
 
     func validate() throws {
@@ -45,11 +50,24 @@ struct DashboardCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "connectq-dashboard")
+        if password != nil {
+            logger.warning("""
+                the dashboard password was given with --password: every local user can read it in the process list (ps, /proc/PID/cmdline). \
+                Give it in the environment instead: CONNECTQ_DASHBOARD_PASSWORD
+                """)
+        }
+        if options.acceptsAnyHost {
+            logger.warning("""
+                listening on every address with no --allowed-host: any Host is taken and only the password keeps others out. \
+                Name the addresses browsers use with --allowed-host to refuse the rest (DNS rebinding)
+                """)
+        }
         let queue = try queueOptions.openQueue(clientName: "connectq-dashboard")
         defer { queue.redis.close() }
         let dashboard = try Dashboard(redis: queue.redis, options: options)
         logger.info("dashboard", metadata: ["url": "http://\(host.contains(":") ? "[\(host)]" : host):\(port)/", "redis": "\(queue.redis.url)",
-                                            "password": "\(effectivePassword == nil ? "none (loopback only)" : "set")"])
+                                            "password": "\(effectivePassword == nil ? "none (loopback only)" : "set")",
+                                            "hosts": "\(options.allowedHostsSummary)"])
         let group = ServiceGroup(configuration: .init(
             services: [.init(service: dashboard.application(logger: logger))],
             gracefulShutdownSignals: [.sigterm, .sigint],

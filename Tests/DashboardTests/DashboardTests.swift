@@ -4,22 +4,20 @@ import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
 import JobQueue
-import NIOCore
-import RedisClient
 import Testing
 import TestSupport
 
-/// The dashboard against a real redis-server, through Hummingbird's router test client.
+/// The dashboard against a real redis-server, served on a loopback port (see withDashboard).
 @Suite(.serialized) struct DashboardTests {
     @Test func pagesShowTheQueuesJobsWorkersAndHistory() async throws {
-        try await withDashboard { queue, client in
+        try await withDashboard { queue, _, connection in
             _ = try await queue.enqueue([
                 JobDocument(type: "noop", args: [:], id: "later-1", runAt: Date().addingTimeInterval(3600), meta: .object(["customer": .string("acme")])),
                 JobDocument(type: "noop", args: [:], id: "parent-1", then: [JobDocument(type: "noop", args: [:], id: "next-1")],
                             children: [JobDocument(type: "noop", args: [:], id: "kid-1")]),
             ])
             _ = try await queue.cancel(["later-1"])
-            var browser = Browser(client: client)
+            var browser = Browser(connection)
 
             let home = try await browser.get("/")
             #expect(home.status == .ok)
@@ -53,12 +51,12 @@ import TestSupport
     }
 
     @Test func userDataIsEscaped() async throws {
-        try await withDashboard { queue, client in
+        try await withDashboard { queue, _, connection in
             let hostile = "<script>alert(1)</script>\"'&"
             _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "h-1", runAt: Date().addingTimeInterval(3600),
                                                      meta: .object(["note": .string(hostile)]))])
             _ = try await queue.cancel(["h-1"])
-            var browser = Browser(client: client)
+            var browser = Browser(connection)
             for path in ["/queues/test/jobs", "/queues/test/job?id=h-1", "/queues/test/jobs?id=%3Cscript%3Ex&type=%22%3E%3Cscript%3E"] {
                 let page = try await browser.get(path)
                 #expect(page.status == .ok, "\(path)")
@@ -71,10 +69,10 @@ import TestSupport
     }
 
     @Test func postsNeedTheSessionsCSRFTokenAndRetryFailedJobs() async throws {
-        try await withDashboard { queue, client in
+        try await withDashboard { queue, _, connection in
             _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "f-1", runAt: Date().addingTimeInterval(3600))])
             _ = try await queue.cancel(["f-1"])
-            var browser = Browser(client: client)
+            var browser = Browser(connection)
             let page = try await browser.get("/queues/test/job?id=f-1")
             let token = try #require(page.csrfToken)
 
@@ -82,9 +80,15 @@ import TestSupport
             #expect(noToken.status == .forbidden)
             let badToken = try await browser.post("/queues/test/jobs/action", ["csrf": String(repeating: "0", count: 64), "action": "retry", "ids[]": "f-1"])
             #expect(badToken.status == .forbidden)
-            var stranger = Browser(client: client)
+            var stranger = Browser(connection)
             let noCookie = try await stranger.post("/queues/test/jobs/action", ["csrf": token, "action": "retry", "ids[]": "f-1"])
             #expect(noCookie.status == .forbidden)
+            // A session of its own does not make another session's token good.
+            _ = try await stranger.get("/")
+            let strangerSession = try #require(stranger.cookies["connectq_session"])
+            #expect(strangerSession != browser.cookies["connectq_session"])
+            let otherSession = try await stranger.post("/queues/test/jobs/action", ["csrf": token, "action": "retry", "ids[]": "f-1"])
+            #expect(otherSession.status == .forbidden)
             #expect(try await queue.state(of: "f-1") == "failed")
             // A GET never changes anything, whatever it carries.
             _ = try await browser.get("/queues/test/jobs/action?csrf=\(token)&action=retry&ids%5B%5D=f-1")
@@ -115,13 +119,13 @@ import TestSupport
     }
 
     @Test func everyAnswerCarriesTheSecurityHeaders() async throws {
-        try await withDashboard { _, client in
-            var browser = Browser(client: client)
+        try await withDashboard { _, _, connection in
+            var browser = Browser(connection)
             for path in ["/", "/queues/test/jobs", "/queues/test/job?id=nosuch", "/dashboard.js"] {
                 let answer = try await browser.get(path)
                 #expect(answer.headers[.contentSecurityPolicy]?.hasPrefix("default-src 'self'; style-src 'self' 'unsafe-inline'") == true, "\(path)")
                 #expect(answer.headers[HTTPField.Name("X-Frame-Options")!] == "DENY", "\(path)")
-                #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer", "\(path)")
+                #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "same-origin", "\(path)")
             }
         }
     }
@@ -133,8 +137,8 @@ import TestSupport
         for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"] { #expect(DashboardOptions.isLoopback(host), "\(host)") }
         for host in ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "example.org", "127.0.0"] { #expect(!DashboardOptions.isLoopback(host), "\(host)") }
 
-        try await withDashboard(password: "s3cret") { _, client in
-            var browser = Browser(client: client)
+        try await withDashboard(password: "s3cret") { _, _, connection in
+            var browser = Browser(connection)
             let refused = try await browser.get("/")
             #expect(refused.status == .unauthorized)
             #expect(refused.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
@@ -142,22 +146,22 @@ import TestSupport
             #expect(try await browser.get("/").status == .unauthorized)
             browser.authorization = "Basic " + Data("admin:s3cret".utf8).base64EncodedString()
             #expect(try await browser.get("/").status == .ok)
+            // Under a name it does not serve, no password prompt: the browser would show it as that site's.
+            var rebound = Browser(connection, host: "rebind.attacker.example:\(connection.port)")
+            rebound.authorization = browser.authorization
+            let misdirected = try await rebound.get("/")
+            #expect(misdirected.status == .misdirectedRequest && misdirected.headers[.wwwAuthenticate] == nil)
         }
     }
 
     @Test func redisDownIsAPageSayingSo() async throws {
-        try await withRedisServer { server in
-            try await withQueue(server) { queue in
-                let dashboard = try Dashboard(redis: queue.redis, options: DashboardOptions(port: 0, defaultQueue: "test"))
-                try await dashboard.application().test(.router) { client in
-                    var browser = Browser(client: client)
-                    #expect(try await browser.get("/").status == .ok)
-                    server.stop()
-                    let down = try await browser.get("/queues/test/jobs")
-                    #expect(down.status == .serviceUnavailable)
-                    #expect(down.body.contains("Redis did not answer"))
-                }
-            }
+        try await withDashboard { _, server, connection in
+            var browser = Browser(connection)
+            #expect(try await browser.get("/").status == .ok)
+            server.stop()
+            let down = try await browser.get("/queues/test/jobs")
+            #expect(down.status == .serviceUnavailable)
+            #expect(down.body.contains("Redis did not answer"))
         }
     }
 
@@ -165,59 +169,5 @@ import TestSupport
         let output = try await runConnectq(["dashboard", "--host", "0.0.0.0", "--port", "0"])
         #expect(output.status != 0)
         #expect(output.stderr.contains("not a loopback address") && output.stderr.contains("CONNECTQ_DASHBOARD_PASSWORD"))
-    }
-}
-
-/// A dashboard on a fresh redis-server, queue `test`.
-private func withDashboard(password: String? = nil, _ body: @escaping @Sendable (Queue, any TestClientProtocol) async throws -> Void) async throws {
-    try await withRedisServer { server in
-        try await withQueue(server) { queue in
-            let dashboard = try Dashboard(redis: queue.redis, options: DashboardOptions(port: 0, password: password, defaultQueue: "test"))
-            try await dashboard.application().test(.router) { client in try await body(queue, client) }
-        }
-    }
-}
-
-/// What a browser keeps between requests: the session cookie (and the flash cookie).
-private struct Browser {
-    let client: any TestClientProtocol
-    var cookies: [String: String] = [:]
-    var authorization: String?
-
-    struct Page {
-        var status: HTTPResponse.Status
-        var headers: HTTPFields
-        var body: String
-        /// The CSRF token the page's forms carry.
-        var csrfToken: String? {
-            guard let range = body.range(of: "name=\"csrf\" value=\"") else { return nil }
-            return String(body[range.upperBound...].prefix { $0 != "\"" })
-        }
-    }
-
-    mutating func get(_ path: String) async throws -> Page {
-        try await send(path, method: .get, body: nil)
-    }
-
-    mutating func post(_ path: String, _ form: [String: String]) async throws -> Page {
-        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
-        let text = form.map { "\($0.key.addingPercentEncoding(withAllowedCharacters: allowed)!)=\($0.value.addingPercentEncoding(withAllowedCharacters: allowed)!)" }
-            .joined(separator: "&")
-        return try await send(path, method: .post, body: text)
-    }
-
-    private mutating func send(_ path: String, method: HTTPRequest.Method, body: String?) async throws -> Page {
-        var headers: HTTPFields = [:]
-        if !cookies.isEmpty { headers[.cookie] = cookies.map { "\($0.key)=\($0.value)" }.joined(separator: "; ") }
-        if let authorization { headers[.authorization] = authorization }
-        if body != nil { headers[.contentType] = "application/x-www-form-urlencoded" }
-        let response = try await client.execute(uri: path, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
-        for line in response.headers[values: .setCookie] {
-            let pair = line.prefix { $0 != ";" }
-            guard let equals = pair.firstIndex(of: "=") else { continue }
-            let name = String(pair[..<equals]), value = String(pair[pair.index(after: equals)...])
-            if value.isEmpty || line.contains("Max-Age=0") { cookies[name] = nil } else { cookies[name] = value }
-        }
-        return Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
     }
 }
