@@ -36,7 +36,7 @@ public struct Queue: Sendable {
     /// a rolling deploy leaves one per version otherwise. A client still using one loads it
     /// again when Redis answers "function not found".
     func deleteStaleLibraries(grace: Duration = Queue.unannouncedLibraryGrace) async throws(RedisError) {
-        let listing = try await redis.send("FUNCTION", "LIST", "LIBRARYNAME", "connectq_").array ?? []
+        let listing = try await redis.send("FUNCTION", "LIST", "LIBRARYNAME", "connectq_*").array ?? []
         let loaded = listing.compactMap { library -> String? in
             guard let fields = library.array else { return nil }
             for index in stride(from: 0, to: fields.count - 1, by: 2) where fields[index].string == "library_name" {
