@@ -85,7 +85,8 @@ final class RedisConnection {
         case error(String)
     }
 
-    /// Longest error reply text kept whole when reading without bulk bytes; the rest is dropped.
+    /// Room for an error reply's text when reading without bulk bytes: its first 1,023 bytes
+    /// are kept (the last byte ends the C string), the rest is read and dropped.
     static let discardedErrorTextCapacity = 1_024
 
     /// Reads the next reply keeping only a bulk string's length, in bounded memory.
