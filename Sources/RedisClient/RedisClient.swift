@@ -25,9 +25,42 @@ public final class RedisClient: @unchecked Sendable {
         }
     }
 
-    private struct Request {
-        let commands: [RedisCommand]
-        let continuation: CheckedContinuation<[RedisValue], any Error>
+    private enum Request {
+        /// Every reply copied whole, error replies in place.
+        case replies([RedisCommand], CheckedContinuation<[RedisValue], any Error>)
+        /// One reply read without its bulk string's bytes: the length, nil for a nil reply.
+        case discardingBulk(RedisCommand, CheckedContinuation<Int?, any Error>)
+
+        var commands: [RedisCommand] {
+            switch self {
+            case .replies(let commands, _): return commands
+            case .discardingBulk(let command, _): return [command]
+            }
+        }
+
+        func fail(_ error: RedisError) {
+            switch self {
+            case .replies(_, let continuation): continuation.resume(throwing: error)
+            case .discardingBulk(_, let continuation): continuation.resume(throwing: error)
+            }
+        }
+
+        /// Reads this request's replies and answers its caller; a thrown error has closed the connection.
+        func answer(from connection: RedisConnection) throws(RedisError) {
+            switch self {
+            case .replies(let commands, let continuation):
+                var replies: [RedisValue] = []
+                replies.reserveCapacity(commands.count)
+                for _ in commands { replies.append(try connection.readReply()) }
+                continuation.resume(returning: replies)
+            case .discardingBulk(_, let continuation):
+                switch try connection.readReplyDiscardingBulk() {
+                case .bulk(let length): continuation.resume(returning: length)
+                case .null: continuation.resume(returning: nil)
+                case .error(let message): continuation.resume(throwing: RedisError.server(message))
+                }
+            }
+        }
     }
 
     public let url: RedisURL
@@ -53,21 +86,7 @@ public final class RedisClient: @unchecked Sendable {
     /// Sends the commands as one pipeline; error replies come back in place as `.error`.
     public func pipeline(_ commands: [RedisCommand]) async throws(RedisError) -> [RedisValue] {
         if commands.isEmpty { return [] }
-        do {
-            return try await withCheckedThrowingContinuation { continuation in
-                condition.lock()
-                if isClosed {
-                    condition.unlock()
-                    continuation.resume(throwing: RedisError.closed)
-                    return
-                }
-                queue.append(Request(commands: commands, continuation: continuation))
-                condition.signal()
-                condition.unlock()
-            }
-        } catch {
-            throw error as! RedisError
-        }
+        return try await enqueue { .replies(commands, $0) }
     }
 
     /// Sends one command; an error reply is thrown as `RedisError.server`.
@@ -79,6 +98,23 @@ public final class RedisClient: @unchecked Sendable {
     @discardableResult
     public func send(_ name: String, _ arguments: any RedisArgument...) async throws(RedisError) -> RedisValue {
         try await send(RedisCommand(name, arguments))
+    }
+
+    /// Sends one command whose reply is a bulk string or nil, for its effect (BLMOVE, LMOVE):
+    /// the bulk string's bytes are read off the socket and dropped as they arrive, never held,
+    /// so memory stays bounded however large the value is; only its length comes back.
+    /// - Returns: the length in bytes of the bulk string; nil for a nil reply (a BLMOVE that
+    ///   timed out).
+    /// - Throws: `.server` for an error reply. `.unexpectedReply` for a reply of any other
+    ///   kind (status, integer, array), which is not read: the connection is dropped and the
+    ///   next command opens another. `.connection` when the connection breaks or the socket
+    ///   timeout passes, as for `send`.
+    public func sendDiscardingValue(_ command: RedisCommand) async throws(RedisError) -> Int? {
+        try await enqueue { .discardingBulk(command, $0) }
+    }
+
+    public func sendDiscardingValue(_ name: String, _ arguments: any RedisArgument...) async throws(RedisError) -> Int? {
+        try await sendDiscardingValue(RedisCommand(name, arguments))
     }
 
     /// Stops the thread once queued commands are done; later calls throw `.closed`.
@@ -116,6 +152,24 @@ public final class RedisClient: @unchecked Sendable {
         if case .error(let message) = reply, !message.contains("already exists") { throw .server(message) }
     }
 
+    private func enqueue<Reply>(_ request: (CheckedContinuation<Reply, any Error>) -> Request) async throws(RedisError) -> Reply {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                condition.lock()
+                if isClosed {
+                    condition.unlock()
+                    continuation.resume(throwing: RedisError.closed)
+                    return
+                }
+                queue.append(request(continuation))
+                condition.signal()
+                condition.unlock()
+            }
+        } catch {
+            throw error as! RedisError
+        }
+    }
+
     // MARK: The client's thread
 
     private func serve() {
@@ -140,31 +194,29 @@ public final class RedisClient: @unchecked Sendable {
         do {
             connection = try connected()
         } catch {
-            for request in batch { request.continuation.resume(throwing: error) }
+            for request in batch { request.fail(error) }
             return
         }
         do {
             try connection.append(batch.flatMap(\.commands))
         } catch {
             dropConnection()
-            for request in batch { request.continuation.resume(throwing: error) }
+            for request in batch { request.fail(error) }
             return
         }
         var failure: RedisError?
         for request in batch {
             if let failure {
-                request.continuation.resume(throwing: failure)
+                request.fail(failure)
                 continue
             }
             do {
-                var replies: [RedisValue] = []
-                replies.reserveCapacity(request.commands.count)
-                for _ in request.commands { replies.append(try connection.readReply()) }
-                request.continuation.resume(returning: replies)
+                try request.answer(from: connection)
             } catch {
-                failure = error
                 dropConnection()
-                request.continuation.resume(throwing: error)
+                request.fail(error)
+                // The commands after it may or may not have run, and their replies are lost.
+                if case .connection = error { failure = error } else { failure = .connection("connection dropped after \(error)") }
             }
         }
     }

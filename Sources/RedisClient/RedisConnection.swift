@@ -78,6 +78,42 @@ final class RedisConnection {
         return RedisValue(reply: reply)
     }
 
+    /// A reply read without its bulk string's bytes: those are read and dropped as they arrive.
+    enum DiscardedReply {
+        case bulk(length: Int)
+        case null
+        case error(String)
+    }
+
+    /// Room for an error reply's text when reading without bulk bytes: its first 1,023 bytes
+    /// are kept (the last byte ends the C string), the rest is read and dropped.
+    static let discardedErrorTextCapacity = 1_024
+
+    /// Reads the next reply keeping only a bulk string's length, in bounded memory.
+    /// A reply of another kind (status, integer, array) is refused unread: `.unexpectedReply`,
+    /// and the connection, which cannot tell where the next reply starts, is closed.
+    func readReplyDiscardingBulk() throws(RedisError) -> DiscardedReply {
+        guard let context else { throw .connection("not connected") }
+        var bulkLength: Int64 = 0
+        var errorLength = 0
+        var errorText = [CChar](repeating: 0, count: Self.discardedErrorTextCapacity)
+        let result = chiredis_read_reply_discarding_bulk(context, &bulkLength, &errorText, Self.discardedErrorTextCapacity, &errorLength)
+        switch Int(result) {
+        case CHIREDIS_DISCARD_BULK:
+            return .bulk(length: Int(bulkLength))
+        case CHIREDIS_DISCARD_NIL:
+            return .null
+        case CHIREDIS_DISCARD_ERROR_REPLY:
+            return .error(String(decoding: errorText.prefix(errorLength).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        case CHIREDIS_DISCARD_REFUSED:
+            let message = String(cString: chiredis_errstr(context))
+            close()
+            throw .unexpectedReply(message)
+        default:
+            throw failure()
+        }
+    }
+
     private func failure() -> RedisError {
         let message = context.map { String(cString: chiredis_errstr($0)) } ?? "not connected"
         close()

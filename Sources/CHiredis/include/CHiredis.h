@@ -34,5 +34,6 @@ void chiredis_free_reply(redisReply *reply);
 void chiredis_free(redisContext *context);
 
 #include "CHiredisReader.h"
+#include "CHiredisDiscardingReply.h"
 
 #endif
