@@ -9,21 +9,12 @@ extension Queue {
         var nextDueIn: Duration?
     }
 
-    /// What intake gets back for one inbox entry: its text, or only its length when it is
-    /// longer than the limit asked for (it is rejected without being read).
-    enum InboxEntry {
-        case text([UInt8])
-        case tooLarge(bytes: Int)
-    }
-
     /// Takes up to `count` inbox entries into this worker's intake list and renews its
-    /// heartbeat; returns the list oldest first.
-    func takeInbox(count: Int, worker: String, heartbeat: Duration, maxBytes: Int) async throws(RedisError) -> [InboxEntry] {
+    /// heartbeat; returns the list oldest first. Entries over `maxBytes` are rejected by the
+    /// function itself, never returned.
+    func takeInbox(count: Int, worker: String, heartbeat: Duration, maxBytes: Int) async throws(RedisError) -> [[UInt8]] {
         let reply = try await run(.intake, [count, heartbeat.milliseconds, worker, maxBytes])
-        return (reply.array ?? []).reversed().map { entry in
-            if let length = entry.array?.first?.integer { return .tooLarge(bytes: Int(length)) }
-            return .text(entry.bytes ?? [])
-        }
+        return (reply.array ?? []).reversed().map { $0.bytes ?? [] }
     }
 
     /// Settles this worker's whole intake list, one decision per entry, oldest first.
@@ -172,10 +163,4 @@ enum IntakeDecision {
         }
     }
 
-    /// An entry longer than a document may be, rejected from its length alone.
-    static func tooLarge(bytes: Int) -> IntakeDecision {
-        .reject(preferredID: JobID.generate(), type: "", meta: "",
-                error: JobError(code: .tooLarge, message: "the entry is \(bytes) bytes; a job document may be at most \(JobLimits.documentBytes) bytes",
-                                retryable: false))
-    }
 }

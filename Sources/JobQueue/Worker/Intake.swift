@@ -22,17 +22,14 @@ struct Intake: Sendable {
                 }
                 if entries.isEmpty {
                     _ = try await persistence.link.measure("wait_inbox", timed: false) { () async throws(RedisError) in
-                        try await blocking.send("BLMOVE", queue.keys.inbox, queue.keys.intake(worker: options.workerID), "RIGHT", "LEFT",
-                                                options.idleWait.secondsText)
+                        // Only that something moved counts: the entry itself, of any size, is
+                        // read by `intake`, which answers an entry too large by its length.
+                        try await blocking.sendDiscardingValue("BLMOVE", queue.keys.inbox, queue.keys.intake(worker: options.workerID),
+                                                               "RIGHT", "LEFT", options.idleWait.secondsText)
                     }
                     continue
                 }
-                let decisions = entries.map { entry in
-                    switch entry {
-                    case .text(let raw): IntakeDecision.decide(raw, registry: registry)
-                    case .tooLarge(let bytes): IntakeDecision.tooLarge(bytes: bytes)
-                    }
-                }
+                let decisions = entries.map { IntakeDecision.decide($0, registry: registry) }
                 for case .reject(let id, _, _, let error) in decisions {
                     logger.warning("rejected inbox entry", metadata: ["job": "\(id)", "error": "\(error)"])
                 }
