@@ -6,14 +6,27 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]?
     /// The whole exchange, connecting included.
     public var timeout: Duration
+    /// The most of an answer's body kept in memory; past it the transfer is aborted and
+    /// `send` fails with `.responseTooLarge`, so a huge or endless body costs at most this.
+    public var maxResponseBodyBytes: Int
+    /// Asked on the transport's thread at the very last moment, immediately before the
+    /// request is handed to libcurl; false: nothing is sent and `send` fails with `.notSent`.
+    /// It runs on that thread and holds it up: a cheap, local read (a lease's deadline, a
+    /// hold the caller already knows of), never I/O.
+    public var mayStart: (@Sendable () -> Bool)?
+
+    public static let defaultMaxResponseBodyBytes = 8 << 20
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
-                timeout: Duration = .seconds(180)) {
+                timeout: Duration = .seconds(180), maxResponseBodyBytes: Int = defaultMaxResponseBodyBytes,
+                mayStart: (@Sendable () -> Bool)? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
         self.body = body
         self.timeout = timeout
+        self.maxResponseBodyBytes = maxResponseBodyBytes
+        self.mayStart = mayStart
     }
 }
 
@@ -43,6 +56,11 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// Connection refused or reset, DNS failure, a response cut short…
     case network(String)
     case invalidRequest(String)
+    /// The answer's body passed `HTTPRequest.maxResponseBodyBytes`: the transfer was aborted
+    /// there (the request did reach the server).
+    case responseTooLarge(String)
+    /// `HTTPRequest.mayStart` said no: the request was never handed to libcurl.
+    case notSent
     case shutdown
     /// The awaiting task was cancelled. The request may have reached the server; it is
     /// not sent again.
@@ -53,6 +71,8 @@ public enum HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
         case .timeout(let message): return "HTTP timeout: \(message)"
         case .network(let message): return "HTTP network error: \(message)"
         case .invalidRequest(let message): return "invalid HTTP request: \(message)"
+        case .responseTooLarge(let message): return "HTTP answer too large: \(message)"
+        case .notSent: return "HTTP request not sent: its start condition said no"
         case .shutdown: return "HTTP transport shut down"
         case .cancelled: return "HTTP request cancelled"
         }

@@ -6,13 +6,16 @@ import Foundation
 /// Each transport has its own multi handle, so no state is shared between two of them.
 public final class HTTPTransport: @unchecked Sendable {
     public struct Options: Sendable {
+        /// Past either limit libcurl keeps a new transfer waiting inside itself for a free
+        /// connection, after `HTTPRequest.mayStart` was asked: a caller whose requests must
+        /// not leave late keeps its own requests in flight within these (OVHClient does).
         public var maxConnectionsPerHost = 64
         public var maxConnections = 256
         public var connectTimeout: Duration = .seconds(10)
         public init() {}
     }
 
-    private let options: Options
+    public let options: Options
     private let multi: OpaquePointer
     private let lock = NSLock()
     // Guarded by `lock`.
@@ -100,6 +103,12 @@ public final class HTTPTransport: @unchecked Sendable {
             for transfer in incoming {
                 switch transfer.makeHandle(connectTimeout: options.connectTimeout) {
                 case .success(let easy):
+                    // The last look before libcurl has it: nothing of the request has left yet.
+                    guard transfer.request.mayStart?() ?? true else {
+                        ccurl_easy_cleanup(easy)
+                        transfer.finish(.failure(.notSent))
+                        continue
+                    }
                     active[easy] = transfer
                     _ = ccurl_multi_add(multi, easy)
                 case .failure(let error):
@@ -135,6 +144,8 @@ private final class Transfer {
     let request: HTTPRequest
     let reply: Reply
     private var body: [UInt8] = []
+    /// The body passed `request.maxResponseBodyBytes`: the write callback stopped the transfer.
+    private var bodyTooLarge = false
     private var headerLines: [String] = []
     private var headerList: UnsafeMutablePointer<curl_slist>?
 
@@ -164,6 +175,11 @@ private final class Transfer {
         if code == 0 { code = ccurl_set_write_callback(easy, { data, size, count, user in
             let transfer = Unmanaged<Transfer>.fromOpaque(user!).takeUnretainedValue()
             let length = size * count
+            guard transfer.body.count + length <= transfer.request.maxResponseBodyBytes else {
+                // Fewer bytes taken than given: libcurl aborts the transfer (CURLE_WRITE_ERROR).
+                transfer.bodyTooLarge = true
+                return 0
+            }
             if let data, length > 0 {
                 data.withMemoryRebound(to: UInt8.self, capacity: length) { transfer.body.append(contentsOf: UnsafeBufferPointer(start: $0, count: length)) }
             }
@@ -188,6 +204,11 @@ private final class Transfer {
     }
 
     func complete(code: Int32, status: Int) {
+        if bodyTooLarge {
+            finish(.failure(.responseTooLarge("\(request.method) \(request.url): HTTP \(status) with a body past the cap of "
+                                              + "\(request.maxResponseBodyBytes) bytes; the transfer was aborted there")))
+            return
+        }
         guard code == 0 else {
             let message = "\(request.method) \(request.url): \(String(cString: ccurl_strerror(code)))"
             finish(.failure(ccurl_is_timeout(code) != 0 ? .timeout(message) : .network(message)))

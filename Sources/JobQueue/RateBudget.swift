@@ -24,18 +24,32 @@ public struct RateBudget: Sendable {
         case later(Duration)
     }
 
-    /// Takes one request's turn: now, or reserved up to `reserving` ahead (the caller waits
-    /// for it), or not at all when the next one is further off.
-    public func take(reserving: Duration = .zero) async throws(RedisError) -> Turn {
-        let wait = try await redis.call(QueueLibrary.library, QueueFunction.takeBudget.name, keys: [key],
-                                        arguments: [limit.interval.milliseconds, limit.burst, reserving.milliseconds]).integer ?? 0
-        if wait < 0 { return .later(.milliseconds(-wait)) }
-        return wait == 0 ? .now : .after(.milliseconds(wait))
+    /// A turn, and what was left of a 429's hold when Redis gave it (zero: none), so that
+    /// every process learns of a hold at its next round trip whoever set it.
+    public struct Grant: Equatable, Sendable {
+        public var turn: Turn
+        public var heldFor: Duration
     }
 
-    /// No request of this budget goes out for `delay` (an API answered 429).
-    public func holdBack(for delay: Duration) async throws(RedisError) {
-        try await redis.call(QueueLibrary.library, QueueFunction.holdBudget.name, keys: [key], arguments: [delay.milliseconds])
+    /// Takes one request's turn: now, or reserved up to `reserving` ahead (the caller waits
+    /// for it), or not at all when the next one is further off. No turn falls inside a hold.
+    public func take(reserving: Duration = .zero) async throws(RedisError) -> Grant {
+        let reply = try await redis.call(QueueLibrary.library, QueueFunction.takeBudget.name, keys: [key],
+                                         arguments: [limit.interval.milliseconds, limit.burst, reserving.milliseconds]).array ?? []
+        let wait = reply.first?.integer ?? 0
+        let held = Duration.milliseconds(reply.dropFirst().first?.integer ?? 0)
+        if wait < 0 { return Grant(turn: .later(.milliseconds(-wait)), heldFor: held) }
+        return Grant(turn: wait == 0 ? .now : .after(.milliseconds(wait)), heldFor: held)
+    }
+
+    /// No request of this budget goes out for `delay` (an API answered 429), and the hold
+    /// ends with an empty bucket. Returns what is left of the hold in force (a longer one
+    /// set before stays).
+    @discardableResult
+    public func holdBack(for delay: Duration) async throws(RedisError) -> Duration {
+        let left = try await redis.call(QueueLibrary.library, QueueFunction.holdBudget.name, keys: [key],
+                                        arguments: [delay.milliseconds, limit.interval.milliseconds, limit.burst]).integer ?? 0
+        return .milliseconds(left)
     }
 }
 

@@ -12,14 +12,17 @@ extension OVHError {
     }
 }
 
-/// A check the caller's context may add, run before every request: a job runner's "does
-/// this attempt still hold its lease?", which a frozen and resumed process answers no
-/// before any timer has had a chance to cancel it. False stops the call as cancellation does.
+/// A check the caller's context may add: a job runner's "does this attempt still hold its
+/// lease?", which a frozen and resumed process answers no before any timer has had a
+/// chance to cancel it. False stops the call as cancellation does. It is asked when a call
+/// starts and again at the wire, on the transport's thread immediately before the request
+/// is handed to libcurl, after every wait (WireCheck): so it must be a cheap local read.
 public enum OVHRequestGate {
     @TaskLocal public static var mayProceed: (@Sendable () -> Bool)?
 }
 
-/// Throws `.cancelled` when the task is cancelled or the gate says no; called before every request.
+/// Throws `.cancelled` when the task is cancelled or the gate says no; called when a
+/// request starts (the wire check asks the gate once more at the end).
 func checkCancellation(_ call: String) throws(OVHError) {
     if Task.isCancelled || OVHRequestGate.mayProceed?() == false { throw .cancelled(call) }
 }

@@ -15,6 +15,8 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     private let clockOffset = Mutex<Int64?>(nil)
     /// Every signed request waits for its turn here; a 429 holds it back as a whole.
     private let budget: (any OVHRequestBudget)?
+    /// A request takes one before its budget turn (RequestSlots).
+    private let slots: RequestSlots
     /// One debug line per request (method, path, status, time, `X-Ovh-QueryID`): never a
     /// header or a body, so never a secret or a signature.
     let logger: Logger
@@ -27,8 +29,10 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                 budget: (any OVHRequestBudget)? = nil, logger: Logger = Logger(label: "connectq.ovh")) {
         self.credentials = credentials
         self.options = options
-        self.transport = transport ?? HTTPTransport()
-        self.budget = budget ?? options.maxCallsPerSecond.map(LocalRequestBudget.init(callsPerSecond:))
+        let transport = transport ?? HTTPTransport()
+        self.transport = transport
+        self.budget = budget ?? options.maxCallsPerSecond.map { LocalRequestBudget(callsPerSecond: $0) }
+        slots = RequestSlots(count: transport.options.maxConnectionsPerHost, longestWait: options.requestTimeout)
         self.logger = logger
     }
 
@@ -66,7 +70,9 @@ public final class OVHClient: Sendable, CustomStringConvertible {
     /// One call: signed, within the budget, retried when that is safe. Returns a 2xx response.
     /// A cancelled caller gets `isCancelled` at once, from any wait, and sends nothing more.
     /// A 429 is never retried here, whatever the method: it holds the whole budget back for
-    /// its `Retry-After` (capped) and is thrown, so the caller comes back after it.
+    /// its `Retry-After` (capped) and is thrown, so the caller comes back after it. A GET's
+    /// back-off is at most `retryCap`: an answer asking for a longer one is thrown, its
+    /// `Retry-After` capped at `maxRetryAfter`, for the caller to wait without holding on.
     func call(_ method: String, _ path: String, route: String, body: [UInt8]? = nil, headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
         let idempotent = method == "GET"
         var attempt = 1
@@ -81,8 +87,7 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                 }
                 if error.status == 429 {
                     var limited = error
-                    let asked = error.retryAfterSeconds.map { Duration.seconds($0) } ?? options.defaultRetryAfter
-                    let delay = min(asked, options.maxRetryAfter)
+                    let delay = error.retryAfterSeconds.map { Duration.seconds($0) } ?? min(options.defaultRetryAfter, options.maxRetryAfter)
                     limited.retryAfterSeconds = Int(delay.components.seconds)
                     await budget?.holdBack(for: delay)
                     throw limited
@@ -94,44 +99,69 @@ public final class OVHClient: Sendable, CustomStringConvertible {
                     continue
                 }
                 guard idempotent, error.isRetryable, attempt < options.maxAttempts else { throw error }
-                let ceiling = min(options.retryBase.milliseconds << (attempt - 1), options.retryCap.milliseconds)
-                let delay: Duration = error.retryAfterSeconds.map { .seconds($0) } ?? .milliseconds(Int64.random(in: 0...max(ceiling, 1)))
+                let delay: Duration
+                if let asked = error.retryAfterSeconds {
+                    guard .seconds(asked) <= options.retryCap else { throw error }
+                    delay = .seconds(asked)
+                } else {
+                    let ceiling = min(options.retryBase.milliseconds << (attempt - 1), options.retryCap.milliseconds)
+                    delay = .milliseconds(Int64.random(in: 0...max(ceiling, 1)))
+                }
                 try await cancellableSleep(for: delay, call: "\(method) \(path)")
                 attempt += 1
             }
         }
     }
 
+    /// One request. Its waits come first, in this order: the server time (a request of its
+    /// own, once), a free connection (RequestSlots), the budget's turn; then it is signed
+    /// and handed to the transport, whose thread asks the wire check (the caller's gate,
+    /// the budget's hold) immediately before libcurl gets it.
     private func send(_ method: String, _ path: String, route: String, body: [UInt8]?, signed: Bool,
                       headers extra: [(name: String, value: String)] = []) async throws(OVHError) -> HTTPResponse {
-        try checkCancellation("\(method) \(path)")
+        let call = "\(method) \(path)"
+        try checkCancellation(call)
+        let offset = signed ? try await offset() : 0
+        try await slots.take(call: call)
+        defer { slots.give() }
+        // Unsigned calls (/auth/time) count too: the API sees them as well.
+        try await budget?.acquire(call: call)
         let url = credentials.endpoint.baseURL + path
         var headers: [(name: String, value: String)] = [("Accept", "application/json"), ("X-Ovh-Application", credentials.applicationKey)]
         if body != nil { headers.append(("Content-Type", "application/json")) }
         headers += extra
         if signed {
-            let timestamp = options.localTime() + (try await offset())
+            let timestamp = options.localTime() + offset
             let signature = RequestSigner.signature(applicationSecret: credentials.applicationSecret, consumerKey: credentials.consumerKey,
                                                     method: method, url: url, body: body ?? [], timestamp: timestamp)
             headers += [("X-Ovh-Consumer", credentials.consumerKey), ("X-Ovh-Timestamp", String(timestamp)), ("X-Ovh-Signature", signature)]
         }
-        // Unsigned calls (/auth/time) count too: the API sees them as well.
-        try await budget?.acquire(call: "\(method) \(path)")
+        let wire = WireCheck(call: call, gate: OVHRequestGate.mayProceed, budget: budget)
+        let request = HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: options.requestTimeout,
+                                  maxResponseBodyBytes: options.maxResponseBodyBytes, mayStart: wire.admits)
         let response: HTTPResponse
         let sentAt = ContinuousClock.now
         do {
             // The transport checks for cancellation before sending, and ends the wait for an
             // answer when the task is cancelled.
-            response = try await transport.send(HTTPRequest(method: method, url: url, headers: headers, body: body, timeout: options.requestTimeout))
+            response = try await transport.send(request)
+        } catch .notSent {
+            throw wire.refused
         } catch .cancelled {
             record(method, path, route: route, status: "cancelled", queryID: nil, since: sentAt)
-            throw .cancelled("\(method) \(path)")
+            throw .cancelled(call)
+        } catch .responseTooLarge {
+            record(method, path, route: route, status: "error", queryID: nil, since: sentAt)
+            // Not retried: the API's answers are a few kB, so one past the cap is no passing
+            // fault, and every try would read the cap's worth again. The message names the cap.
+            throw OVHError(kind: .decoding, message: "the answer's body is larger than \(options.maxResponseBodyBytes) bytes "
+                           + "(OVHClientOptions.maxResponseBodyBytes); it was not read past that", call: call)
         } catch {
             record(method, path, route: route, status: "error", queryID: nil, since: sentAt)
-            throw OVHError(kind: .network, message: error.description.replacingOccurrences(of: credentials.endpoint.baseURL, with: ""), call: "\(method) \(path)")
+            throw OVHError(kind: .network, message: error.description.replacingOccurrences(of: credentials.endpoint.baseURL, with: ""), call: call)
         }
         record(method, path, route: route, status: String(response.status), queryID: response.header("X-Ovh-QueryID"), since: sentAt)
-        guard (200..<300).contains(response.status) else { throw Self.apiError(response, call: "\(method) \(path)") }
+        guard (200..<300).contains(response.status) else { throw apiError(response, call: call) }
         return response
     }
 
@@ -165,13 +195,16 @@ public final class OVHClient: Sendable, CustomStringConvertible {
         return offset
     }
 
-    static func apiError(_ response: HTTPResponse, call: String) -> OVHError {
+    /// The API's error answer. Its `Retry-After`, whatever the status, is kept within
+    /// 0…`maxRetryAfter`: no answer makes anyone wait longer than that.
+    func apiError(_ response: HTTPResponse, call: String) -> OVHError {
         let body = try? JSONDecoder().decode(OVHErrorBody.self, from: Data(response.body))
         let text = response.bodyText
+        let retryAfter = response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         return OVHError(kind: .api, status: response.status, errorClass: body?.errorClass ?? body?.errorCode,
                         message: body?.message ?? (text.isEmpty ? "HTTP \(response.status)" : String(text.prefix(300))),
                         queryID: response.header("X-Ovh-QueryID"),
-                        retryAfterSeconds: response.header("Retry-After").flatMap { Int($0.trimmingCharacters(in: .whitespaces)) },
+                        retryAfterSeconds: retryAfter.map { min(max($0, 0), Int(options.maxRetryAfter.components.seconds)) },
                         call: call)
     }
 

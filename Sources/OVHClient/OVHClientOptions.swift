@@ -1,19 +1,26 @@
 import Foundation
+import HTTPTransport
 
 /// How the client calls the API. Defaults follow the official clients and Terraform.
 public struct OVHClientOptions: Sendable {
-    /// One call, connecting included (the SDKs' default is 180 s).
+    /// One call, connecting included (the SDKs' default is 180 s); also the longest a call
+    /// waits for a free connection before that.
     public var requestTimeout: Duration = .seconds(180)
+    /// The most of one answer's body read into memory (the API's answers are a few kB; a
+    /// listing of thousands of objects a few MB). Past it the transfer is aborted and the
+    /// call fails, not retried, with a message naming this cap.
+    public var maxResponseBodyBytes = HTTPRequest.defaultMaxResponseBodyBytes
     /// Attempts of an idempotent call (GET) on 429, 5xx and network errors.
     public var maxAttempts = 4
-    /// Back-off between those attempts: full jitter under base × 2^n, capped; `Retry-After` wins.
+    /// Back-off between those attempts: full jitter under base × 2^n, capped; `Retry-After`
+    /// wins up to the cap (an answer asking for longer is thrown to the caller instead).
     public var retryBase: Duration = .milliseconds(200)
     public var retryCap: Duration = .seconds(10)
     /// Client-side cap on calls per second for this process alone (Terraform's
     /// `api_rate_limit`), used when no shared budget is given; nil: none.
     public var maxCallsPerSecond: Double?
-    /// A 429's `Retry-After` is obeyed up to this (an API asking for a day should not stop
-    /// a fleet for a day; a stricter answer is simply met again)…
+    /// A `Retry-After` (on a 429, a 5xx, any answer) is obeyed up to this (an API asking
+    /// for a day should not stop a fleet for a day; a stricter answer is simply met again)…
     public var maxRetryAfter: Duration = .seconds(300)
     /// …and a 429 without one holds back this long.
     public var defaultRetryAfter: Duration = .seconds(5)

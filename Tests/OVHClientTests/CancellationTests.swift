@@ -116,8 +116,9 @@ import TestSupport
 
     @Test func theRateLimiterWaitEndsOnCancel() async throws {
         try await withSimulator { simulator in
-            // One call per 5 s: /auth/time takes the first slot, the GET waits for the next.
-            let client = try simulator.client { $0.maxCallsPerSecond = 0.2 }
+            // One call per 2 s (the longest a caller waits here): /auth/time takes the first
+            // slot, the GET waits for the next.
+            let client = try simulator.client { $0.maxCallsPerSecond = 0.5 }
             let before = try await simulator.requestsHandled()
             let (error, lateness) = try await runAndCancel(after: .milliseconds(300)) { () async throws(OVHError) in _ = try await client.services() }
             #expect(error?.isCancelled == true && lateness < .seconds(1), "\(String(describing: error)) after \(lateness)")

@@ -6,7 +6,7 @@ import Testing
 /// of the answer. A POST or DELETE the server did read must never run twice.
 @Suite struct NoReplayTests {
     @Test func aPostOrDeleteWhoseConnectionDiesIsSentOnceAndFailsAsANetworkError() async throws {
-        let server = try HangUpServer()
+        let server = try LoopbackServer.hangingUpOnWrites()
         defer { server.stop() }
         let credentials = OVHCredentials(endpoint: try OVHEndpoint("http://127.0.0.1:\(server.port)/1.0"), applicationKey: "ak",
                                          applicationSecret: "as", consumerKey: "ck")

@@ -190,7 +190,9 @@ import TestSupport
     // MARK: Listing with details
 
     @Test func theObjectsModeListsTasksAndConfigsWithTheirDetails() async throws {
-        try await withSimulator({ $0.taskHistory = 5 }) { simulator in
+        // Tasks of 400 ms: the extra must still be `init` when it is listed, a few calls after its
+        // POST, however loaded the machine (with 60 ms tasks it was not always).
+        try await withSimulator({ $0.taskHistory = 5; $0.taskDuration = .milliseconds(400) }) { simulator in
             let client = try simulator.client()
             let (service, _) = try await attached(client)
             let pop = try await client.waitForTask(try await client.createPopConfig(
