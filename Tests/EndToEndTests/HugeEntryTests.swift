@@ -24,7 +24,7 @@ import TestSupport
                 // comes while the worker blocks on an empty inbox (BLMOVE), the next three
                 // together (the intake function's path).
                 let file = server.directory.appendingPathComponent("huge.bin").path
-                FileManager.default.createFile(atPath: file, contents: nil)
+                #expect(FileManager.default.createFile(atPath: file, contents: nil))
                 let handle = try #require(FileHandle(forWritingAtPath: file))
                 try handle.truncate(atOffset: 100 << 20)
                 try handle.close()
