@@ -217,14 +217,21 @@ import TestSupport
         }
     }
 
-    /// Two fleets (two Redis servers: nothing shared, as another tool or a second connectq
-    /// on the same OVH account) create the same PoP at once: both list (nothing there yet,
-    /// every call taking 300 ms), both POST. The one refused (409 AlreadyExists) re-reads the
-    /// live state, finds the other's PoP and adopts it.
-    @Test func aCreateRefusedBecauseAConcurrentJobCreatedTheObjectAdoptsIt() async throws {
+    /// What creating one PoP through two queues at once did: both jobs' records and events,
+    /// and the POSTs the API answered.
+    struct TwinPoPs {
+        var jobs: [Queue.JobInfo?]
+        var events: [QueueEvent]
+        var postStatuses: [Int]
+        var pops: Int
+    }
+
+    /// The same create-pop pushed to queue "left" and queue "right" at once, every API call
+    /// taking 300 ms; the queues on one Redis, or on two (two fleets sharing nothing).
+    func createOnePoPTwice(oneRedis: Bool) async throws -> TwinPoPs {
         let log = APIRequestLog()
         defer { log.remove() }
-        try await withSimulator({ $0.latency = .milliseconds(300); $0.taskDuration = .milliseconds(400); $0.requestLog = log.path }) { simulator in
+        return try await withSimulator({ $0.latency = .milliseconds(300); $0.taskDuration = .milliseconds(400); $0.requestLog = log.path }) { simulator in
             let client = try simulator.client()
             defer { client.shutdown() }
             let sn = try await simulator.serviceNames()[0]
@@ -232,71 +239,54 @@ import TestSupport
             let pop = #"{"type":"create-pop","id":"twin","args":{"serviceName":"\#(sn)","type":"l3","interfaceId":INTERFACE,"customerBgpArea":65001,"ovhBgpArea":65002,"subnet":"192.0.2.0/30"}}"#
                 .replacingOccurrences(of: "INTERFACE", with: String(try await client.interfaces(of: sn)[0]))
             let since = Date().timeIntervalSince1970
-            try await withRedisServer { leftServer in
-                try await withRedisServer { rightServer in
-                    try await withQueue(leftServer, name: "left") { left in
-                        try await withQueue(rightServer, name: "right") { right in
-                            let registry = JobRegistry(ConnectJobTypes.executors(client: client))
-                            try await withWorker(left, registry: registry) {
-                                try await withWorker(right, registry: registry) {
-                                    try await left.push(raw: pop)
-                                    try await right.push(raw: pop)
-                                    try await left.waitForTerminal(["twin"], timeout: .seconds(20))
-                                    try await right.waitForTerminal(["twin"], timeout: .seconds(20))
-                                }
-                            }
-                            let results = [try await left.job("twin"), try await right.job("twin")]
-                            #expect(results.allSatisfy { $0?.state == "completed" && $0?.attempts == 1 })
-                            #expect(results[0]?.result?["popId"] != nil && results[0]?.result?["popId"] == results[1]?.result?["popId"])
-                        }
+            let registry = JobRegistry(ConnectJobTypes.executors(client: client))
+            func race(_ left: Queue, _ right: Queue) async throws -> ([Queue.JobInfo?], [QueueEvent]) {
+                try await withWorker(left, registry: registry) {
+                    try await withWorker(right, registry: registry) {
+                        try await left.push(raw: pop)
+                        try await right.push(raw: pop)
+                        try await left.waitForTerminal(["twin"], timeout: .seconds(20))
+                        try await right.waitForTerminal(["twin"], timeout: .seconds(20))
+                    }
+                }
+                return ([try await left.job("twin"), try await right.job("twin")], try await left.events(of: "twin") + right.events(of: "twin"))
+            }
+            let (jobs, events) = try await withRedisServer { leftServer in
+                try await withQueue(leftServer, name: "left") { left in
+                    if oneRedis { return try await withQueue(leftServer, name: "right") { try await race(left, $0) } }
+                    return try await withRedisServer { rightServer in
+                        try await withQueue(rightServer, name: "right") { try await race(left, $0) }
                     }
                 }
             }
-            let posts = log.calls.filter { $0.time > since && $0.method == "POST" }
-            #expect(posts.map(\.status).sorted() == [200, 409], "both POSTed; one was refused: \(posts.map(\.status))")
-            #expect(try await stateCounts(simulator).pops == 1)
+            let posts = log.calls.filter { $0.time > since && $0.method == "POST" }.map(\.status)
+            return TwinPoPs(jobs: jobs, events: events, postStatuses: posts, pops: try await stateCounts(simulator).pops)
         }
+    }
+
+    /// Two fleets (two Redis servers: nothing shared, as another tool or a second connectq
+    /// on the same OVH account) create the same PoP at once: both list (nothing there yet),
+    /// both POST. The one refused (409 AlreadyExists) re-reads the live state, finds the
+    /// other's PoP and adopts it.
+    @Test func aCreateRefusedBecauseAConcurrentJobCreatedTheObjectAdoptsIt() async throws {
+        let twins = try await createOnePoPTwice(oneRedis: false)
+        #expect(twins.jobs.allSatisfy { $0?.state == "completed" && $0?.attempts == 1 })
+        #expect(twins.jobs[0]?.result?["popId"] != nil && twins.jobs[0]?.result?["popId"] == twins.jobs[1]?.result?["popId"])
+        #expect(twins.postStatuses.sorted() == [200, 409], "both POSTed; one was refused: \(twins.postStatuses)")
+        #expect(twins.pops == 1)
     }
 
     /// One job at a time per OCC service holds across queues: the same PoP asked of two
     /// queues of one Redis is created once, by the first job; the second waits for it
     /// (a `waiting` event naming the other queue's job), then finds the PoP and adopts it.
     @Test func twoQueuesNeverChangeOneServiceAtOnce() async throws {
-        let log = APIRequestLog()
-        defer { log.remove() }
-        try await withSimulator({ $0.latency = .milliseconds(300); $0.taskDuration = .milliseconds(400); $0.requestLog = log.path }) { simulator in
-            let client = try simulator.client()
-            defer { client.shutdown() }
-            let sn = try await simulator.serviceNames()[0]
-            _ = try await client.waitForVrackTask(try await client.attach(sn, to: "pn-10001"), of: "pn-10001")
-            let pop = #"{"type":"create-pop","id":"twin","args":{"serviceName":"\#(sn)","type":"l3","interfaceId":INTERFACE,"customerBgpArea":65001,"ovhBgpArea":65002,"subnet":"192.0.2.0/30"}}"#
-                .replacingOccurrences(of: "INTERFACE", with: String(try await client.interfaces(of: sn)[0]))
-            let since = Date().timeIntervalSince1970
-            try await withRedisServer { server in
-                try await withQueue(server, name: "left") { left in
-                    try await withQueue(server, name: "right") { right in
-                        let registry = JobRegistry(ConnectJobTypes.executors(client: client))
-                        try await withWorker(left, registry: registry) {
-                            try await withWorker(right, registry: registry) {
-                                try await left.push(raw: pop)
-                                try await right.push(raw: pop)
-                                try await left.waitForTerminal(["twin"], timeout: .seconds(20))
-                                try await right.waitForTerminal(["twin"], timeout: .seconds(20))
-                            }
-                        }
-                        let results = [try await left.job("twin"), try await right.job("twin")]
-                        #expect(results.allSatisfy { $0?.state == "completed" && $0?.attempts == 1 })
-                        #expect(results[0]?.result?["popId"] != nil && results[0]?.result?["popId"] == results[1]?.result?["popId"])
-                        let waits = try await left.events(of: "twin") + right.events(of: "twin")
-                        let crossQueue = waits.filter { $0.event == "waiting" && $0.fields["reason"] == "resource" }
-                        #expect(crossQueue.count == 1 && ["left", "right"].contains(crossQueue.first?.fields["holderQueue"] ?? ""))
-                    }
-                }
-            }
-            let posts = log.calls.filter { $0.time > since && $0.method == "POST" }
-            #expect(posts.map(\.status) == [200], "one POST, by the first job: \(posts.map(\.status))")
-            #expect(try await stateCounts(simulator).pops == 1)
-        }
+        let twins = try await createOnePoPTwice(oneRedis: true)
+        #expect(twins.jobs.allSatisfy { $0?.state == "completed" && $0?.attempts == 1 })
+        #expect(twins.jobs[0]?.result?["popId"] != nil && twins.jobs[0]?.result?["popId"] == twins.jobs[1]?.result?["popId"])
+        let waits = twins.events.filter { $0.event == "waiting" && $0.fields["reason"] == "resource" }
+        #expect(waits.count == 1 && ["left", "right"].contains(waits.first?.fields["holderQueue"] ?? ""))
+        #expect(twins.postStatuses == [200], "one POST, by the first job: \(twins.postStatuses)")
+        #expect(twins.pops == 1)
     }
 
     @Test func deleteTreeAfterAPartialTearDownAndWithASharedDatacenter() async throws {

@@ -5,22 +5,12 @@
 -- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "result" (JSON text),
 --   "then": [root records]}.
 -- Returns per job SETTLED.recorded, .lost or .cancelled.
---! uses: finish jobs records settle
-local outcome = {}
-for j, call in ipairs(cjson.decode(ARGV[1])) do
-  local job = readJob(call.id)
-  local fenced = fence(job, call.token)
-  if fenced == 'held' then
-    completeJob(job, call.result, nil)
-    for _, followUp in ipairs(call['then'] or {}) do followUp.parent = job.id end
-    insertTrees(call['then'] or {}, nil)
-    outcome[j] = SETTLED.recorded
-  elseif fenced == 'cancelled' then
-    redis.call('HSET', jobKey(job.id), 'result', call.result)
-    failCancelled(job, 'its attempt had finished its work: see its result; no follow-up was made', {'result', call.result})
-    outcome[j] = SETTLED.cancelled
-  else
-    outcome[j] = SETTLED.lost
-  end
-end
-return finish(outcome)
+--! uses: finish records settle
+return finish(settleEach(cjson.decode(ARGV[1]), function(job, call)
+  completeJob(job, call.result, nil)
+  for _, followUp in ipairs(call['then'] or {}) do followUp.parent = job.id end
+  insertTrees(call['then'] or {}, nil)
+end, function(job, call)
+  redis.call('HSET', jobKey(job.id), 'result', call.result)
+  return 'its attempt had finished its work: see its result; no follow-up was made', {'result', call.result}
+end))

@@ -8,35 +8,26 @@
 -- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "delayMs", "reason",
 --   "error" (JSON text, optional)}.
 -- Returns per job SETTLED.recorded, .lost or .cancelled.
---! uses: events finish jobs settle
-local outcome = {}
-for j, call in ipairs(cjson.decode(ARGV[1])) do
-  local job = readJob(call.id)
-  local fenced = fence(job, call.token)
-  if fenced == 'lost' then
-    outcome[j] = SETTLED.lost
-  elseif fenced == 'cancelled' then
-    failCancelled(job, 'its attempt was waiting (' .. call.reason .. ')')
-    outcome[j] = SETTLED.cancelled
-  else
-    outcome[j] = SETTLED.recorded
-    local unknownSince = call.reason == 'unknown-type' and tonumber(job.unknownSince or now) or nil
-    if unknownSince and now - unknownSince >= unknownTypeMs then
-      failJob(job, cjson.encode({code = 'unknown_type', field = 'type', retryable = false,
-        message = 'type: no worker that took the job runs ' .. tostring(job.type) .. ', and it waited ' ..
-          math.floor((now - unknownSince) / 1000) .. ' s for one (the queue\'s unknown-type-timeout)'}))
-    else
-      redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'resume', 1, 'since', now, 'token', '')
-      if unknownSince then redis.call('HSET', jobKey(job.id), 'unknownSince', unknownSince) end
-      leftActive[#leftActive + 1] = job.id
-      redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
-      if not (unknownSince and job.unknownSince) then
-        local fields = {'reason', call.reason, 'delayMs', tostring(call.delayMs)}
-        if call.error then fields[#fields + 1] = 'error'; fields[#fields + 1] = call.error end
-        emit(E.waiting, job, fields)
-      end
-    end
+--! uses: events finish settle
+local outcome = settleEach(cjson.decode(ARGV[1]), function(job, call)
+  local unknownSince = call.reason == 'unknown-type' and tonumber(job.unknownSince or now) or nil
+  if unknownSince and now - unknownSince >= unknownTypeMs then
+    failJob(job, cjson.encode({code = 'unknown_type', field = 'type', retryable = false,
+      message = 'type: no worker that took the job runs ' .. tostring(job.type) .. ', and it waited ' ..
+        math.floor((now - unknownSince) / 1000) .. ' s for one (the queue\'s unknown-type-timeout)'}))
+    return
   end
-end
+  redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'resume', 1, 'since', now, 'token', '')
+  if unknownSince then redis.call('HSET', jobKey(job.id), 'unknownSince', unknownSince) end
+  leftActive[#leftActive + 1] = job.id
+  redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
+  if not (unknownSince and job.unknownSince) then
+    local fields = {'reason', call.reason, 'delayMs', tostring(call.delayMs)}
+    if call.error then fields[#fields + 1] = 'error'; fields[#fields + 1] = call.error end
+    emit(E.waiting, job, fields)
+  end
+end, function(_, call)
+  return 'its attempt was waiting (' .. call.reason .. ')'
+end)
 wake()
 return finish(outcome)

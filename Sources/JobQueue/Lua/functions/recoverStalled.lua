@@ -8,7 +8,7 @@
 -- worker's job being taken over: its next renewal comes within a third of its lease.
 -- KEYS: the queue's (K). ARGV: maxStalls, limit, marginMs.
 -- Returns how many were recovered.
---! uses: events finish jobs resources retention settle waiting
+--! uses: events finish jobs retention settle waiting
 local maxStalls, limit, marginMs = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3] or '0')
 local expired = redis.call('ZRANGEBYSCORE', K.active, '-inf', now - marginMs, 'LIMIT', 0, limit)
 for _, id in ipairs(expired) do

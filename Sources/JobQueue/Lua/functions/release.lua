@@ -7,29 +7,15 @@
 -- operator cancelled ends instead, failed with code `cancelled`.
 -- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token"}.
 -- Returns how many were handed back or ended.
---! uses: events finish jobs resources settle waiting
-local released = 0
-for _, call in ipairs(cjson.decode(ARGV[1])) do
-  local job = readJob(call.id)
-  local fenced = fence(job, call.token)
-  if fenced == 'cancelled' then
-    failCancelled(job, 'its worker stopped it')
-    released = released + 1
-  elseif fenced == 'held' then
-    -- The interrupted attempt is given back: the next fetch starts it again, or resumes it
-    -- when it was itself the resumption of a durable wait.
-    local attempt = tonumber(job.attempt or '1')
-    if job.resumed == '1' then
-      redis.call('HSET', jobKey(job.id), 'resume', 1)
-    else
-      attempt = attempt - 1
-    end
-    redis.call('HSET', jobKey(job.id), 'attempt', attempt, 'token', '')
-    leftActive[#leftActive + 1] = job.id
-    makeWaitingFirst(job.id, job.priority)
-    job.attempt = attempt
-    emit(E.waiting, job, {'reason', 'worker-stopped', 'worker', job.worker or ''})
-    released = released + 1
-  end
-end
-return finish(released)
+--! uses: events finish jobs settle waiting
+local outcome = settleEach(cjson.decode(ARGV[1]), function(job)
+  giveBackAttempt(job)
+  leftActive[#leftActive + 1] = job.id
+  makeWaitingFirst(job.id, job.priority)
+  emit(E.waiting, job, {'reason', 'worker-stopped', 'worker', job.worker or ''})
+end, function()
+  return 'its worker stopped it'
+end)
+local handled = 0
+for _, settled in ipairs(outcome) do if settled ~= SETTLED.lost then handled = handled + 1 end end
+return finish(handled)

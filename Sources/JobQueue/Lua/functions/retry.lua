@@ -3,25 +3,16 @@
 -- instead, failed with code `cancelled`.
 -- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "error" (JSON text), "delayMs"}.
 -- Returns per job SETTLED.recorded, .lost or .cancelled.
---! uses: events finish jobs resources settle
-local outcome = {}
-for j, call in ipairs(cjson.decode(ARGV[1])) do
-  local job = readJob(call.id)
-  local fenced = fence(job, call.token)
-  if fenced == 'held' then
-    redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'error', call.error, 'since', now, 'token', '')
-    releaseResources(job)
-    leftActive[#leftActive + 1] = job.id
-    redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
-    emit(E.retrying, job, withDuration(job, {'error', call.error, 'delayMs', tostring(call.delayMs)}))
-    outcome[j] = SETTLED.recorded
-  elseif fenced == 'cancelled' then
-    failCancelled(job, 'its attempt had failed and would have been retried: ' .. tostring(cjson.decode(call.error).message))
-    outcome[j] = SETTLED.cancelled
-  else
-    outcome[j] = SETTLED.lost
-  end
-end
+--! uses: events finish resources settle
+local outcome = settleEach(cjson.decode(ARGV[1]), function(job, call)
+  redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'error', call.error, 'since', now, 'token', '')
+  releaseResources(job)
+  leftActive[#leftActive + 1] = job.id
+  redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
+  emit(E.retrying, job, withDuration(job, {'error', call.error, 'delayMs', tostring(call.delayMs)}))
+end, function(_, call)
+  return 'its attempt had failed and would have been retried: ' .. tostring(cjson.decode(call.error).message)
+end)
 -- A fetcher asleep until the old next due time must learn of the new one.
 wake()
 return finish(outcome)

@@ -33,3 +33,18 @@ end
 
 -- What functions answer per job to a running attempt (FetchedJob.swift, Settled).
 local SETTLED = {recorded = 1, lost = 0, cancelled = 2}
+
+-- An attempt that did not run its course is given back (its worker stopped, or it waits
+-- for a resource after all): the next fetch starts it again, or, when it was itself the
+-- resumption of a durable wait, resumes it. Sets the record's attempt; returns it.
+local function giveBackAttempt(job)
+  local attempt = tonumber(job.attempt or '1')
+  if job.resumed == '1' then
+    redis.call('HSET', jobKey(job.id), 'resume', 1)
+  else
+    attempt = attempt - 1
+  end
+  redis.call('HSET', jobKey(job.id), 'attempt', attempt, 'token', '')
+  job.attempt = attempt
+  return attempt
+end

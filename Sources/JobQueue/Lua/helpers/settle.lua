@@ -120,3 +120,27 @@ local function failCancelled(job, what, extra)
   local message = 'job ' .. job.id .. ' was cancelled by an operator' .. (what and (' (' .. what .. ')') or '')
   failJob(job, cjson.encode({code = 'cancelled', retryable = false, message = message}), extra)
 end
+
+-- A running attempt's calls (one object each, with `id` and `token`), each fenced:
+-- `held(job, call)` makes the change for an attempt that still holds its job's lease (it
+-- may answer SETTLED.lost itself); a job an operator cancelled ends instead, failed with
+-- code `cancelled`, `cancelled(job, call)` saying what its attempt had come to (and, as a
+-- second value, more fields for the `failed` event). Returns per call SETTLED.recorded,
+-- .lost or .cancelled.
+local function settleEach(calls, held, cancelled)
+  local outcome = {}
+  for i, call in ipairs(calls) do
+    local job = readJob(call.id)
+    local fenced = fence(job, call.token)
+    if fenced == 'held' then
+      outcome[i] = held(job, call) or SETTLED.recorded
+    elseif fenced == 'cancelled' then
+      local what, extra = cancelled(job, call)
+      failCancelled(job, what, extra)
+      outcome[i] = SETTLED.cancelled
+    else
+      outcome[i] = SETTLED.lost
+    end
+  end
+  return outcome
+end
