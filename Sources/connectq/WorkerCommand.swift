@@ -62,7 +62,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "text (for people) or json (one object per line, for log shippers), on standard error.")
     var logFormat: String = "text"
 
-    @Option(help: "Serve GET /metrics (Prometheus) and GET /health on this port (see docs/metrics.md); none by default.")
+    @Option(help: "Serve GET /metrics (Prometheus), GET /health (readiness) and GET /health/live (liveness) on this port (see docs/metrics.md); none by default.")
     var metricsPort: Int?
 
     @Option(help: "Address the metrics and health server listens on.")
