@@ -4,7 +4,8 @@ import Foundation
 public struct WorkerOptions: Sendable {
     /// Jobs run at once by this process.
     public var concurrency = 10
-    /// On SIGTERM/SIGINT, how long running jobs may take to finish before they are put back.
+    /// On SIGTERM/SIGINT, how long running jobs may take to finish before they are stopped
+    /// (cancelled); each job goes back to the queue once its attempt has ended.
     public var grace: Duration = .seconds(25)
     /// A running job's lease, renewed every third of it; a job whose lease expires is taken up again.
     public var lease: Duration = .seconds(30)

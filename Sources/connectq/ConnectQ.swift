@@ -13,6 +13,7 @@ struct ConnectQ: AsyncParsableCommand {
 
     /// `worker --config FILE` becomes the file's settings before the command line's.
     static func main() async {
+        BrokenPipes.ignore()
         do {
             await main(try WorkerConfigFile.expand(Array(CommandLine.arguments.dropFirst())))
         } catch {

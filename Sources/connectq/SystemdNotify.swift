@@ -44,9 +44,11 @@ struct SystemdNotifier: Sendable {
 }
 
 /// Tells systemd how the worker is doing: `READY=1` once it has connected to Redis and
-/// loaded its functions, `WATCHDOG=1` every half watchdog period while it is healthy (an
-/// unhealthy worker lets the watchdog fire), `STATUS=` in words when that changes, and
-/// `STOPPING=1` when a graceful stop begins.
+/// loaded its functions, `WATCHDOG=1` every half watchdog period while the process is live
+/// (its loops turn: also while Redis is out of reach, when running jobs go on and their
+/// outcomes wait; only a hung process lets the watchdog fire), `STATUS=` in words when that
+/// changes, and `STOPPING=1` when a graceful stop begins. This loop being a task itself,
+/// a starved or blocked task pool stops the `WATCHDOG=1`s too.
 struct SystemdNotifyService: Service {
     let notifier: SystemdNotifier
     let health: @Sendable () -> WorkerHealth
@@ -61,7 +63,7 @@ struct SystemdNotifyService: Service {
                 if health.isReady && !readySent { readySent = notifier.send("READY=1") }
                 if health.isStopping && !stoppingSent { stoppingSent = notifier.send("STOPPING=1") }
                 let now = ContinuousClock.now
-                if let interval = notifier.watchdogInterval, readySent, health.isHealthy, now >= nextWatchdog {
+                if let interval = notifier.watchdogInterval, readySent, health.isLive, now >= nextWatchdog {
                     notifier.send("WATCHDOG=1")
                     nextWatchdog = now + interval
                 }
@@ -87,6 +89,7 @@ extension WorkerHealth {
             combined.isReady = combined.isReady && health.isReady
             combined.isStopping = combined.isStopping || health.isStopping
             combined.problem = combined.problem ?? health.problem
+            combined.stuck = combined.stuck ?? health.stuck
             combined.failingSince = [combined.failingSince, health.failingSince].compactMap { $0 }.min()
             combined.lastRoundTrip = combined.lastRoundTrip.flatMap { mine in health.lastRoundTrip.map { min(mine, $0) } }
         }

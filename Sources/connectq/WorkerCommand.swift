@@ -20,7 +20,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Jobs run at once by this process (per queue).")
     var concurrency = 10
 
-    @Option(help: "On SIGTERM/SIGINT, time running jobs get to finish before they are put back. (default: 25s)", transform: DurationArgument.parse)
+    @Option(help: "On SIGTERM/SIGINT, time running jobs get to finish before they are stopped and put back; keep a supervisor's kill timeout (systemd's TimeoutStopSec) at least 15s longer. (default: 25s)", transform: DurationArgument.parse)
     var grace = DurationArgument(.seconds(25))
 
     @Option(help: "Lease of a running job; a job whose worker died runs again after it. (default: 30s)", transform: DurationArgument.parse)
@@ -65,7 +65,7 @@ struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "text (for people) or json (one object per line, for log shippers), on standard error.")
     var logFormat: String = "text"
 
-    @Option(help: "Serve GET /metrics (Prometheus) and GET /health on this port (see docs/metrics.md); none by default.")
+    @Option(help: "Serve GET /metrics (Prometheus), GET /health (readiness) and GET /health/live (liveness) on this port (see docs/metrics.md); none by default.")
     var metricsPort: Int?
 
     @Option(help: "Address the metrics and health server listens on.")

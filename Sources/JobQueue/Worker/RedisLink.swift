@@ -4,10 +4,11 @@ import RedisClient
 import Synchronization
 
 /// The worker's view of its Redis: every round trip its parts make goes through `measure`,
-/// which times it (`connectq_redis_roundtrip_seconds`), keeps the health `/health` and the
-/// systemd watchdog read, and says what is wrong once rather than once per failed call:
-/// the first failure is logged with what to expect, a different failure when it changes,
-/// the same one again only as a summary now and then, and the recovery when it comes.
+/// which times it (`connectq_redis_roundtrip_seconds`), keeps the health `/health` reads,
+/// shows it to `Liveness` while it is in flight, and says what is wrong once rather than
+/// once per failed call: the first failure is logged with what to expect, a different
+/// failure when it changes, the same one again only as a summary now and then, and the
+/// recovery when it comes.
 final class RedisLink: Sendable {
     private struct Outage {
         let since: ContinuousClock.Instant
@@ -27,14 +28,17 @@ final class RedisLink: Sendable {
 
     let location: String
     private let logger: Logger
+    /// Watches its round trips while in flight; nil for a link tried alone.
+    private let liveness: Liveness?
     private let staleAfter: Duration
     /// How often a failure that goes on is summed up in the log.
     private let summaryEvery: Duration
     private let state = Mutex(State())
 
-    init(url: RedisURL, logger: Logger, staleAfter: Duration, summaryEvery: Duration = .seconds(30)) {
+    init(url: RedisURL, logger: Logger, staleAfter: Duration, summaryEvery: Duration = .seconds(30), liveness: Liveness? = nil) {
         self.location = url.location
         self.logger = logger
+        self.liveness = liveness
         self.staleAfter = staleAfter
         self.summaryEvery = summaryEvery
     }
@@ -54,6 +58,8 @@ final class RedisLink: Sendable {
     /// comment): callers log only the other errors.
     func measure<T>(_ call: String, timed: Bool = true, _ body: () async throws(RedisError) -> T) async throws(RedisError) -> T {
         let start = ContinuousClock.now
+        let ticket = liveness?.roundTripBegan(call)
+        defer { if let ticket { liveness?.roundTripEnded(ticket) } }
         do {
             let value = try await body()
             if timed { Timer(label: MetricNames.redisRoundTrip, dimensions: [("call", call)]).record(duration: ContinuousClock.now - start) }

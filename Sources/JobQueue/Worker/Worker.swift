@@ -4,9 +4,9 @@ import ServiceLifecycle
 import Synchronization
 
 /// A worker process's engine, as a ServiceLifecycle `Service`: its parts run side by side
-/// (Intake, Dispatcher with AttemptRunner, LeaseKeeper, StalledJobSweep), and a graceful
+/// (Intake, Dispatcher with AttemptRunner, LeaseKeeper with StalledJobSweep), and a graceful
 /// stop lets running attempts finish within the grace period, then stops the rest and puts
-/// their jobs back for another worker.
+/// each job back for another worker once its attempt has ended.
 public final class Worker: Service, Sendable {
     public let queue: Queue
     public let registry: JobRegistry
@@ -18,6 +18,7 @@ public final class Worker: Service, Sendable {
     private let settlements: SettlementQueue
     private let persistence: Persistence
     private let link: RedisLink
+    private let liveness: Liveness
     /// The graceful stop's second half (stop what outlived the grace period, hand it back).
     private let drainTask = Mutex<Task<Void, Never>?>(nil)
 
@@ -31,14 +32,23 @@ public final class Worker: Service, Sendable {
         self.logger = logger
         running = RunningAttempts(slotFreed: signal, queue: queue.keys.queue)
         settlements = SettlementQueue(ready: signal)
+        // Longer than any wait of the worker's loops (a third of a lease) plus a few Redis
+        // round trips that neither answer nor fail until the client's timeouts (some 20 s
+        // each with a frozen Redis, and one may queue behind another): only a hang lasts longer.
+        liveness = Liveness(stuckAfter: options.lease / 3 + .seconds(120))
         // Idle, the dispatcher and the intake each reach Redis every `idleWait`, and the
         // heartbeat every third of a lease: silence past the longer of these means trouble.
-        link = RedisLink(url: queue.redis.url, logger: logger, staleAfter: max(options.lease / 2, options.idleWait * 5, .seconds(5)))
+        link = RedisLink(url: queue.redis.url, logger: logger, staleAfter: max(options.lease / 2, options.idleWait * 5, .seconds(5)), liveness: liveness)
         persistence = Persistence(state: state, link: link, logger: logger)
     }
 
-    /// Connected to Redis and round-tripping, or why not: for `/health` and the watchdog.
-    public var health: WorkerHealth { link.health }
+    /// Connected to Redis and round-tripping, or why not, and whether the process is live
+    /// (its loops turn): for `/health`, `/health/live` and the systemd watchdog.
+    public var health: WorkerHealth {
+        var health = link.health
+        health.stuck = liveness.stuck
+        return health
+    }
 
     public func run() async throws {
         let blockingTimeoutMs = Int(options.idleWait.milliseconds) + 10_000
@@ -62,8 +72,11 @@ public final class Worker: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Intake(queue: self.queue, registry: self.registry, options: self.options, state: self.state,
                                              persistence: self.persistence, logger: self.logger).run(blocking: intakeRedis) }
-                group.addTask { await LeaseKeeper(queue: self.queue, options: self.options, running: self.running, link: self.link, logger: self.logger).run() }
-                group.addTask { await StalledJobSweep(queue: self.queue, options: self.options, link: self.link, logger: self.logger).run() }
+                group.addTask {
+                    let sweep = StalledJobSweep(queue: self.queue, options: self.options, link: self.link, logger: self.logger)
+                    await LeaseKeeper(queue: self.queue, options: self.options, running: self.running, settlements: self.settlements, sweep: sweep,
+                                      link: self.link, liveness: self.liveness, logger: self.logger).run()
+                }
                 await dispatcher.run()
                 // The dispatcher ends once nothing runs; what was stopped is handed back first.
                 await drainTask.withLock { $0 }?.value
@@ -107,24 +120,35 @@ public final class Worker: Service, Sendable {
         drainTask.withLock { $0 = Task { await self.drain() } }
     }
 
+    /// After the grace period, stops what still runs. A job goes back to the queue only once
+    /// its attempt has ended, so no two workers run it at once: one that does not end keeps
+    /// its lease, renewed while this process lives; a kill then leaves the lease to run out,
+    /// and another worker takes the job up (a stall).
     private func drain() async {
         let deadline = ContinuousClock.now + options.grace
         while running.count > 0 && ContinuousClock.now < deadline {
             do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
         }
         let leftovers = running.all
-        guard !leftovers.isEmpty else { return }
-        logger.warning("grace period over: stopping \(leftovers.count) running job(s) and putting them back",
-                       metadata: ["jobs": "\(leftovers.map(\.id).joined(separator: ","))"])
-        running.cancelAll()
-        // Cancelled attempts end at their next wait; only then is the job handed back, so
-        // no two workers run it at once. One that ignores cancellation ends with the process.
-        let settled = ContinuousClock.now + .seconds(2)
-        while running.count > 0 && ContinuousClock.now < settled {
-            do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
+        if !leftovers.isEmpty {
+            logger.warning("grace period over: stopping \(leftovers.count) running job(s); each goes back to the queue once it has stopped",
+                           metadata: ["jobs": "\(leftovers.map(\.id).joined(separator: ","))"])
+            for attempt in leftovers { running.stop(attempt.token, .shutdown) }
+            // Cancelled attempts end at their next wait.
+            let patience = ContinuousClock.now + .seconds(2)
+            var warned = false
+            while running.count > 0 {
+                if !warned && ContinuousClock.now >= patience {
+                    warned = true
+                    let unstopped = running.all.map(\.id)
+                    logger.warning("\(unstopped.count) job(s) have not stopped yet: waiting for them, their leases kept (killed now, they run again elsewhere once their lease runs out)",
+                                   metadata: ["jobs": "\(unstopped.joined(separator: ","))"])
+                }
+                do { try await Task.sleep(for: .milliseconds(20)) } catch { break }
+            }
         }
-        _ = await persistence.persist("release") { () async throws(RedisError) in
-            try await self.queue.release(leftovers.map { ($0.id, $0.token) })
-        }
+        let ended = running.takeToHandBack()
+        guard !ended.isEmpty else { return }
+        _ = await persistence.persist("release") { () async throws(RedisError) in try await self.queue.release(ended) }
     }
 }
