@@ -121,6 +121,11 @@ import TestSupport
                 let again = try await fetch("lost")
                 #expect(first.jobs.map(\.id) == ["r1", "r2"] && again.jobs.map(\.id) == first.jobs.map(\.id))
                 #expect(again.jobs.map(\.token) == first.jobs.map(\.token))
+                // Cancelled before the lost reply is answered again: it ends instead of starting.
+                _ = try await queue.cancel(["r2"])
+                let replayed = try await fetch("lost")
+                let r2 = try await queue.job("r2")
+                #expect(replayed.jobs.map(\.id) == ["r1"] && r2?.lastError?.code.rawValue == "cancelled")
                 let next = try await fetch("next")
                 #expect(next.jobs.map(\.id) == ["r3"])
                 let active = try await queue.allEvents().filter { $0.event == "active" }.map(\.jobID)

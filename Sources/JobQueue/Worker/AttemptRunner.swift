@@ -134,7 +134,7 @@ struct AttemptRunner: Sendable {
                 return nil
             }
             if !lease.isHeld {
-                logger.warning("attempt stopped: its lease was lost (another worker may run the job now)")
+                logger.warning("attempt stopped: its lease is lost, or ran out before a renewal came back (the job is handed back, or another worker runs it)")
                 return nil
             }
             if lease.cancelRequested {

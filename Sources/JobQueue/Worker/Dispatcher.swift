@@ -14,15 +14,18 @@ struct Dispatcher: Sendable {
     let listener: WakeListener
     let runner: AttemptRunner
     let persistence: Persistence
+    let liveness: Liveness
     let logger: Logger
 
     /// Returns once the worker stops and nothing runs or waits to be recorded any more.
     func run() async {
+        defer { liveness.retire(.dispatcher) }
         var backoff = Backoff()
         // A fetch whose reply was lost: it is sent again with the same id, so Redis answers
         // with what it leased then instead of leasing more (fetch.lua).
         var unanswered: (id: String, count: Int)?
         while true {
+            liveness.beat(.dispatcher)
             let stopping = state.isStopping
             if stopping && running.count == 0 && settlements.isEmpty && unanswered == nil { return }
             let free = stopping ? 0 : options.concurrency - running.count

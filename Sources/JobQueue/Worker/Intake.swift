@@ -9,12 +9,15 @@ struct Intake: Sendable {
     let options: WorkerOptions
     let state: WorkerState
     let persistence: Persistence
+    let liveness: Liveness
     let logger: Logger
 
     /// `blocking`: a connection of its own for BLMOVE, which holds it while it waits.
     func run(blocking: RedisClient) async {
+        defer { liveness.retire(.intake) }
         var backoff = Backoff()
         while !state.isStopping && !Task.isCancelled {
+            liveness.beat(.intake)
             do {
                 let entries = try await persistence.link.measure("intake") { () async throws(RedisError) in
                     try await queue.takeInbox(count: options.intakeBatch, worker: options.workerID, heartbeat: options.lease,

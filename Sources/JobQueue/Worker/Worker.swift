@@ -67,11 +67,11 @@ public final class Worker: Service, Sendable {
         let dispatcher = Dispatcher(
             queue: queue, options: options, state: state, running: running, settlements: settlements, signal: signal,
             listener: WakeListener(redis: wakeRedis, key: queue.keys.wakeup, block: options.idleWait, signal: signal),
-            runner: runner, persistence: persistence, logger: logger)
+            runner: runner, persistence: persistence, liveness: liveness, logger: logger)
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await Intake(queue: self.queue, registry: self.registry, options: self.options, state: self.state,
-                                             persistence: self.persistence, logger: self.logger).run(blocking: intakeRedis) }
+                                             persistence: self.persistence, liveness: self.liveness, logger: self.logger).run(blocking: intakeRedis) }
                 group.addTask {
                     let sweep = StalledJobSweep(queue: self.queue, options: self.options, link: self.link, logger: self.logger)
                     await LeaseKeeper(queue: self.queue, options: self.options, running: self.running, settlements: self.settlements, sweep: sweep,

@@ -48,6 +48,8 @@ final class Liveness: Sendable {
     enum Loop: String, Sendable {
         case leaseRounds = "lease renewal loop"
         case leaseWatchdog = "lease watchdog"
+        case dispatcher = "dispatcher (fetches and records outcomes)"
+        case intake = "intake (takes the inbox in)"
     }
 
     private struct State {

@@ -11,7 +11,7 @@
 -- Returns one JSON object: {"nextDueMs": ms until the next delayed job is due, or -1,
 --   "jobs": [{"id", "token", "attempt", "maxAttempts", "type", "doc", "children" (ids,
 --   space-separated), "checkpoint" (JSON text, when saved), "unvalidated" (true, when so)}]}.
---! uses: events finish resources settle waiting
+--! uses: events finish jobs resources settle waiting
 local wanted, leaseMs, worker, fetchId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local fetchedKey = K.fetchedPrefix .. worker
 local FIELDS = {'state', 'type', 'attempt', 'maxAttempts', 'doc', 'meta', 'parent', 'duplicateOf', 'children',
@@ -37,7 +37,10 @@ if last then
     for i = 2, #held - 1, 2 do
       local id, token = held[i], held[i + 1]
       local v = redis.call('HMGET', jobKey(id), unpack(FIELDS))
-      if v[1] == S.active and v[16] == token then
+      if v[1] == S.active and v[16] == token and v[14] then
+        -- Cancelled since that fetch ran: it ends here rather than start after the cancel.
+        failCancelled(readJob(id), 'before its attempt started')
+      elseif v[1] == S.active and v[16] == token then
         entries[#entries + 1] = entry(id, token, v, tonumber(v[3] or '1'))
         leases[#leases + 1] = now + leaseMs; leases[#leases + 1] = id
       end

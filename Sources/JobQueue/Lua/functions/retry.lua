@@ -6,10 +6,10 @@
 --! uses: events finish resources settle
 local outcome = settleEach(cjson.decode(ARGV[1]), function(job, call)
   redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'error', call.error, 'since', now, 'token', '')
-  releaseResources(job)
   leftActive[#leftActive + 1] = job.id
   redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
   emit(E.retrying, job, withDuration(job, {'error', call.error, 'delayMs', tostring(call.delayMs)}))
+  releaseResources(job)
 end, function(_, call)
   return 'its attempt had failed and would have been retried: ' .. tostring(cjson.decode(call.error).message)
 end)

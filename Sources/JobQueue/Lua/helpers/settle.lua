@@ -69,14 +69,16 @@ local function waitForFirst(duplicate, firstID)
   return true
 end
 
+-- The terminal event comes before the resources are given back: a job handed one of them
+-- then has its `waiting` event after it, as things happened.
 completeJob = function(job, result, extra)
   redis.call('HSET', jobKey(job.id), 'state', S.completed, 'result', result, 'since', now, 'token', '', retain(job, result))
-  releaseResources(job)
   leftActive[#leftActive + 1] = job.id
   completedAt[#completedAt + 1] = now; completedAt[#completedAt + 1] = job.id
   local fields = {'result', result}
   for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
   emit(E.completed, job, withDuration(job, fields))
+  releaseResources(job)
   finishChild(job)
   settleDuplicates(job, result, nil)
 end
@@ -98,7 +100,6 @@ failJob = function(job, errorJson, extra)
   if job.state == S.waitingResource then stopWaitingForResource(job) end
   redis.call('HSET', jobKey(job.id), 'state', S.failed, 'error', errorJson, 'since', now, 'token', '', 'pending', 0,
     retain(job, errorJson))
-  releaseResources(job)
   redis.call('ZREM', K.active, job.id)
   redis.call('ZREM', K.delayed, job.id)
   redis.call('ZADD', K.failed, now, job.id)
@@ -108,6 +109,7 @@ failJob = function(job, errorJson, extra)
   local fields = {'error', errorJson}
   for _, v in ipairs(extra or {}) do fields[#fields + 1] = v end
   emit(E.failed, job, withDuration(job, fields))
+  releaseResources(job)
   failWaitingParent(job, errorJson)
   settleDuplicates(job, nil, errorJson)
 end
