@@ -338,6 +338,25 @@ class ResourceSpansCheck(unittest.TestCase):
         problems = self.spans(events)[0]
         self.assertTrue(any(p.startswith(OCC + ": held at once by b-link") for p in problems), problems)
 
+    def test_hand_over_inside_the_releasing_step_passes(self):
+        # a-link's completion hands the service to b-link, which climbs on and waits for
+        # the vRack a-link still holds, then gets it too; a-link's own event comes last,
+        # a millisecond later (seed 2 of the short run).
+        events = [event("active", "a-link", at=100), event("waiting", "a-link", at=110, reason="task"),
+                  event("waiting", "b-link", B, at=120, reason="resource", resource=OCC, holderQueue=A),
+                  event("waiting", "b-link", B, at=300, reason="resource", resource=VRACK, holderQueue=A),
+                  event("completed", "a-link", at=301), event("active", "b-link", B, at=302),
+                  event("completed", "b-link", B, at=400)]
+        self.assertEqual(self.spans(events)[0], [])
+
+    def test_handed_while_the_holder_runs_on(self):
+        events = [event("active", "a-link", at=100),
+                  event("waiting", "b-link", B, at=300, reason="resource", resource=VRACK, holderQueue=A),
+                  event("waiting", "a-link", at=301, reason="task"), event("completed", "a-link", at=302),
+                  event("active", "b-link", B, at=303), event("completed", "b-link", B, at=400)]
+        problems = self.spans(events)[0]
+        self.assertTrue(any(p.startswith(OCC + ": held at once by a-link") for p in problems), problems)
+
     def test_largest_line(self):
         events = [event("active", "a-pop", at=100),
                   event("waiting", "b-pop", B, at=110, reason="resource", resource=OCC, holderQueue=A),
