@@ -195,6 +195,13 @@ def made_by(outcome, job_id):
     return None
 
 
+def same_extra(args, extra):
+    """The add-extra args that ask for this extra: its route (subnet) or its BGP neighbour."""
+    if extra.get("type") == "bgp":
+        return args.get("bgpNeighborIp") == extra.get("bgpNeighborIp")
+    return args.get("subnet") == extra.get("subnet")
+
+
 def check_provisioned(state, services, planned, outcome):
     """2a. After provisioning, the simulator holds exactly what the jobs say they made:
     each link, PoP, DC config and extra a completed job returned (or a cancelled one whose
@@ -270,8 +277,9 @@ def check_provisioned(state, services, planned, outcome):
         per_spec[spec] += 1
         if extra["id"] not in expected_extras:
             service = by_vrack.get(vrack)
-            orphan(f"extra {extra['id']} ({extra['type']}) on datacenter config {config_id} in {vrack}", service,
-                   jobs_of(service, planned, "add-extra") if service else [])
+            candidates = [j for j in (jobs_of(service, planned, "add-extra") if service else [])
+                          if same_extra(planned[j][0]["args"], extra)]
+            orphan(f"extra {extra['id']} ({extra['type']}) on datacenter config {config_id} in {vrack}", service, candidates)
     for spec, n in per_spec.items():
         if n > 1:
             problems.append(f"duplicate: {n} extras {spec[1]} {spec[2] or spec[4]} on datacenter config {spec[0]}")

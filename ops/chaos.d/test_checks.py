@@ -137,6 +137,19 @@ class StateCheck(unittest.TestCase):
         self.assertEqual(problems, [])
         self.assertTrue(any("PoP config 7" in n and "s-pop, cancelled" in n for n in explained), explained)
 
+    def test_orphan_extra_is_explained_by_its_own_job_only(self):
+        planned = planned_chain()
+        for k, ip in ((1, "10.0.0.5"), (2, "10.0.0.6")):
+            planned[f"s-bgp{k}"] = ({"type": "add-extra", "id": f"s-bgp{k}", "args": {"type": "bgp", "bgpNeighborIp": ip}},
+                                    "s-dc", "then")
+        outcome = dict(self.outcome(), **{"s-bgp1": {"event": "failed", "error": json.dumps(cancelled_error())},
+                                          "s-bgp2": {"event": "failed", "error": json.dumps({"code": "ovh_api"})}})
+        s = state(pops=[7], dcs=[(11, 3, [(21, "10.0.0.5"), (22, "10.0.0.6")])])
+        problems, _, explained = checks.check_provisioned(s, self.services, planned, outcome)
+        self.assertTrue(any("orphan extra 22" in p and "s-bgp2 failed" in p for p in problems), problems)
+        self.assertTrue(any("extra 21" in n and "s-bgp1, cancelled" in n for n in explained), explained)
+        self.assertFalse(any("extra 21" in p for p in problems), problems)
+
     def test_object_of_a_cancelled_job_that_finished_is_expected(self):
         outcome = {"s-link": {"event": "completed", "result": "{}"},
                    "s-pop": {"event": "failed", "error": json.dumps(cancelled_error()),
