@@ -1,6 +1,6 @@
 import RedisClient
 
-/// A job leased to this worker by `fetch` (one object of its reply, Lua/functions/fetch.lua).
+/// A job leased to this worker by `fetch` (one job of its reply, Lua/functions/fetch.lua).
 struct FetchedJob: Sendable {
     let id: String
     /// Fences every later change: only the current lease holder may settle the job.
@@ -18,16 +18,17 @@ struct FetchedJob: Sendable {
     /// resources not named; the first worker that knows the type does both before running it.
     let unvalidated: Bool
 
-    init?(_ value: JSONValue) {
+    /// `value`: the job's object in fetch's reply; `document`: its document as stored.
+    init?(_ value: JSONValue, document: [UInt8]) {
         guard let id = value["id"]?.stringValue, let token = value["token"]?.stringValue else { return nil }
         self.id = id
         self.token = token
         attempt = value["attempt"]?.intValue.map(Int.init) ?? 1
         maxAttempts = value["maxAttempts"]?.intValue.map(Int.init) ?? 1
         type = value["type"]?.stringValue ?? ""
-        document = Array((value["doc"]?.stringValue ?? "{}").utf8)
+        self.document = document
         childIDs = (value["children"]?.stringValue ?? "").split(separator: " ").map(String.init)
-        checkpoint = value["checkpoint"]?.stringValue.map { Array($0.utf8) }
+        checkpoint = value["checkpoint"]?.jsonBytes
         unvalidated = value["unvalidated"]?.boolValue == true
     }
 }
@@ -106,11 +107,8 @@ struct JobRecord: Sendable {
             children: children)
     }
 
-    /// The record as the functions take it; a root also names the id its tree is recorded
-    /// under, failed, when one of its ids is taken.
-    var payload: JSONValue { payload(root: true) }
-
-    private func payload(root: Bool) -> JSONValue {
+    /// The record as the functions take it.
+    var payload: JSONValue {
         var object: [String: JSONValue] = ["id": .string(id), "type": .string(type), "doc": .string(document),
                                            "maxAttempts": .int(Int64(maxAttempts))]
         if let meta { object["meta"] = .string(meta) }
@@ -123,8 +121,7 @@ struct JobRecord: Sendable {
         if !resources.isEmpty { object["resources"] = .array(resources.map(JSONValue.string)) }
         if priority != 5 { object["priority"] = .int(Int64(priority)) }
         if unvalidated { object["unvalidated"] = .bool(true) }
-        if root { object["fallbackId"] = .string(JobID.generate()) }
-        if !children.isEmpty { object["children"] = .array(children.map { $0.payload(root: false) }) }
+        if !children.isEmpty { object["children"] = .array(children.map(\.payload)) }
         return .object(object)
     }
 }

@@ -19,7 +19,7 @@ extension Queue {
 
     /// Settles this worker's whole intake list, one decision per entry, oldest first.
     func accept(_ decisions: [IntakeDecision], worker: String) async throws(RedisError) {
-        _ = try await run([call(.accept, [worker.redisBytes, JSONValue.array(decisions.map(\.payload)).jsonBytes])])[0].checked()
+        _ = try await run([call(.accept, [worker.redisBytes, JSONValue.array(decisions.map(\.payload)).messagePack])])[0].checked()
     }
 
     /// `fetchId`: the same for every try of one fetch, so a try whose reply was lost is
@@ -29,11 +29,16 @@ extension Queue {
     }
 
     static func fetched(_ reply: RedisValue) throws(RedisError) -> Fetched {
-        guard let bytes = try reply.checked().bytes, let value = try? JSONValue.parse(bytes),
-              let nextDue = value["nextDueMs"]?.intValue, let jobs = value["jobs"]?.arrayValue else {
+        guard let items = try reply.checked().array, let head = items.first?.bytes, let value = try? JSONValue.parse(head),
+              let nextDue = value["nextDueMs"]?.intValue else {
             throw .unexpectedReply("fetch")
         }
-        return Fetched(jobs: jobs.compactMap(FetchedJob.init), nextDueIn: nextDue >= 0 ? .milliseconds(nextDue) : nil)
+        let jobs = items.dropFirst().compactMap { item -> FetchedJob? in
+            guard let pair = item.array, pair.count == 2, let header = pair[0].bytes, let document = pair[1].bytes,
+                  let fields = try? JSONValue.parse(header) else { return nil }
+            return FetchedJob(fields, document: document)
+        }
+        return Fetched(jobs: jobs, nextDueIn: nextDue >= 0 ? .milliseconds(nextDue) : nil)
     }
 
     /// One batch of settled attempts as function calls (one per kind present), to be sent
@@ -65,33 +70,33 @@ extension Queue {
             grouped[function, default: ([], [])].payloads.append(.object(payload))
         }
         return [QueueFunction.complete, .retry, .fail, .postpone].compactMap { function in
-            grouped[function].map { (function, $0.entries, call(function, [JSONValue.array($0.payloads).jsonBytes])) }
+            grouped[function].map { (function, $0.entries, call(function, [JSONValue.array($0.payloads).messagePack])) }
         }
     }
 
     /// The job waits for these children, then runs again.
     func awaitChildren(id: String, token: String, children: [JobRecord]) async throws(RedisError) -> Settled {
         let payload: JSONValue = .object(["id": .string(id), "token": .string(token), "children": .array(children.map(\.payload))])
-        return Settled(try await run(.awaitChildren, [payload.jsonBytes]))
+        return Settled(try await run(.awaitChildren, [payload.messagePack]))
     }
 
     /// Saves an attempt's checkpoint in its job's record.
     func saveCheckpoint(id: String, token: String, value: JSONValue) async throws(RedisError) -> Settled {
         let payload: JSONValue = .object(["id": .string(id), "token": .string(token), "checkpoint": .string(value.jsonText)])
-        return Settled(try await run(.saveCheckpoint, [payload.jsonBytes]))
+        return Settled(try await run(.saveCheckpoint, [payload.messagePack]))
     }
 
     /// Renews the worker's heartbeat and its jobs' leases; returns the tokens whose lease is
     /// lost, and those of jobs an operator cancelled.
     func renewLeases(_ leases: [(id: String, token: String)], lease: Duration, worker: String) async throws(RedisError) -> (lost: Set<String>, cancelled: Set<String>) {
-        let reply = try await run(.renewLeases, [lease.milliseconds, worker, Self.leasesPayload(leases).jsonBytes]).array ?? []
+        let reply = try await run(.renewLeases, [lease.milliseconds, worker, Self.leasesPayload(leases).messagePack]).array ?? []
         return (Set(reply.first?.strings ?? []), Set(reply.dropFirst().first?.strings ?? []))
     }
 
     /// Hands back attempts that have stopped (see release.lua).
     func release(_ leases: [(id: String, token: String)]) async throws(RedisError) {
         guard !leases.isEmpty else { return }
-        _ = try await run(.release, [Self.leasesPayload(leases).jsonBytes])
+        _ = try await run(.release, [Self.leasesPayload(leases).messagePack])
     }
 
     private static func leasesPayload(_ leases: [(id: String, token: String)]) -> JSONValue {
@@ -113,7 +118,7 @@ extension Queue {
     /// may run; `.lost` when it now waits for one (or the lease was lost).
     func claimResources(id: String, token: String, resources: [String]) async throws(RedisError) -> Settled {
         let payload: JSONValue = .object(["id": .string(id), "token": .string(token), "resources": .array(resources.map(JSONValue.string))])
-        return Settled(try await run(.claimResources, [payload.jsonBytes]))
+        return Settled(try await run(.claimResources, [payload.messagePack]))
     }
 
     func unregister(worker: String) async throws(RedisError) {
@@ -131,7 +136,7 @@ enum IntakeDecision {
         case .jobs(let record):
             return .object(["jobs": record.payload])
         case .reject(let id, let type, let meta, let error):
-            var reject: [String: JSONValue] = ["id": .string(id), "error": .string(error.jsonText), "fallbackId": .string(JobID.generate())]
+            var reject: [String: JSONValue] = ["id": .string(id), "error": .string(error.jsonText)]
             if !type.isEmpty { reject["type"] = .string(type) }
             if !meta.isEmpty { reject["meta"] = .string(meta) }
             return .object(["reject": .object(reject)])

@@ -74,7 +74,7 @@ public struct Queue: Sendable {
     /// the resources each job changes (one job at a time per resource).
     public func enqueue(_ documents: [JobDocument], registry: JobRegistry? = nil) async throws -> [String] {
         let records = documents.map { JobRecord.tree(for: $0, parent: nil, registry: registry).payload }
-        let reply = try await run([call(.enqueue, [JSONValue.array(records).jsonBytes])])[0]
+        let reply = try await run([call(.enqueue, [JSONValue.array(records).messagePack])])[0]
         if case .error(let message) = reply, message.hasPrefix("DUPLICATE ") {
             throw QueueError.duplicateID(String(message.dropFirst("DUPLICATE ".count)))
         }

@@ -392,7 +392,8 @@ import TestSupport
                     try await eventually("all failed") { try await queue.terminalEvents().count == 11 }
                 }
                 #expect(try await queue.stats().failed == 3)
-                #expect(try await queue.job("f1") == nil)
+                let f1 = try await queue.redis.send("HGETALL", queue.keys.job("f1")).fieldMap ?? [:]
+                #expect(try await queue.job("f1") == nil, "\(f1)")
                 let leftovers = try await queue.redis.send("KEYS", queue.keys.job("*")).array?.count
                 #expect(leftovers == 3)
                 // Every job still got its one terminal event.

@@ -2,11 +2,13 @@
 -- the trees given, and runs again, seeing their results, once all completed. A job an
 -- operator cancelled ends instead (code `cancelled`), and none of its children is made:
 -- a cancelled delete-tree queues no delete.
--- KEYS: the queue's (K). ARGV: one JSON object {"id", "token", "children": [root records]}.
+-- KEYS: the queue's (K). ARGV: one MessagePack object {"id", "token", "children": [root records]}.
 -- Returns SETTLED.recorded, .lost or .cancelled.
 --! uses: finish records resources settle
-return finish(settleEach({cjson.decode(ARGV[1])}, function(job, call)
+return finish(settleEach({cmsgpack.unpack(ARGV[1])}, function(job, call)
   redis.call('HSET', jobKey(job.id), 'state', S.waitingChildren, 'pending', #call.children, 'since', now, 'token', '')
+  -- It runs again afterwards as a new attempt, not the resumption of a wait.
+  if job.resume then redis.call('HDEL', jobKey(job.id), 'resume') end
   -- Its children may change what it holds: they must be able to take it.
   releaseResources(job)
   leftActive[#leftActive + 1] = job.id

@@ -3,11 +3,11 @@
 -- takes them for the attempt, or, when one is busy, makes the job wait for it (no attempt
 -- counted, the slot given back). A job an operator cancelled ends instead, failed with code
 -- `cancelled`.
--- KEYS: the queue's (K). ARGV: one JSON object {"id", "token", "resources": [keys]}.
+-- KEYS: the queue's (K). ARGV: one MessagePack object {"id", "token", "resources": [keys]}.
 -- Returns SETTLED.recorded (run it now), .lost (it waits, or the lease was lost: nothing to
 -- do) or .cancelled.
 --! uses: finish jobs resources settle
-return finish(settleEach({cjson.decode(ARGV[1])}, function(job, call)
+return finish(settleEach({cmsgpack.unpack(ARGV[1])}, function(job, call)
   job.resources = table.concat(call.resources, ' ')
   redis.call('HSET', jobKey(job.id), 'resources', job.resources)
   redis.call('HDEL', jobKey(job.id), 'unvalidated')

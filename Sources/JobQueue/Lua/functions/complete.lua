@@ -2,11 +2,11 @@
 -- `then` follow-ups are enqueued in the same step. A job an operator cancelled while it ran
 -- ends failed, code `cancelled`, instead: its result is kept in its record and its failed
 -- event, and no follow-up is made.
--- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "result" (JSON text),
+-- KEYS: the queue's (K). ARGV: one MessagePack array of {"id", "token", "result" (JSON text),
 --   "then": [root records]}.
 -- Returns per job SETTLED.recorded, .lost or .cancelled.
 --! uses: finish records settle
-return finish(settleEach(cjson.decode(ARGV[1]), function(job, call)
+return finish(settleEach(cmsgpack.unpack(ARGV[1]), function(job, call)
   completeJob(job, call.result, nil)
   for _, followUp in ipairs(call['then'] or {}) do followUp.parent = job.id end
   insertTrees(call['then'] or {}, nil)

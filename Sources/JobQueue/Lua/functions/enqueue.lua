@@ -1,8 +1,8 @@
 -- enqueue: `connectq enqueue`: inserts every tree or none, refusing ids in use.
--- KEYS: the queue's (K). ARGV: one JSON array of root records (helpers/records.lua).
+-- KEYS: the queue's (K). ARGV: one MessagePack array of root records (helpers/records.lua).
 -- Returns the root ids, or an error reply `DUPLICATE id ID …` (nothing inserted).
 --! uses: finish records
-local records = cjson.decode(ARGV[1])
+local records = cmsgpack.unpack(ARGV[1])
 for _, r in ipairs(records) do
   local taken = takenID(r)
   if taken then

@@ -8,24 +8,34 @@
 -- a reply comes back, and the jobs the first call leased (still leased to it) are its
 -- answer, rather than jobs stranded until their leases expire and counted as stalls.
 -- KEYS: the queue's (K). ARGV: wanted, leaseMs, worker, fetchId.
--- Returns one JSON object: {"nextDueMs": ms until the next delayed job is due, or -1,
---   "jobs": [{"id", "token", "attempt", "maxAttempts", "type", "doc", "children" (ids,
---   space-separated), "checkpoint" (JSON text, when saved), "unvalidated" (true, when so)}]}.
+-- Returns {a JSON object {"nextDueMs": ms until the next delayed job is due, or -1}, then
+--   per job leased {a JSON object {"id", "token", "attempt", "maxAttempts", "type",
+--   "children" (ids, space-separated), "checkpoint" (its JSON value, when saved), "unvalidated"
+--   (true, when so)}, its document as stored}}: the document travels as it is, never
+--   escaped into another JSON text and read back.
 --! uses: events finish jobs resources settle waiting
 local wanted, leaseMs, worker, fetchId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local fetchedKey = K.fetchedPrefix .. worker
 local FIELDS = {'state', 'type', 'attempt', 'maxAttempts', 'doc', 'meta', 'parent', 'duplicateOf', 'children',
-  'checkpoint', 'resources', 'resume', 'unvalidated', 'cancelRequested', 'priority', 'token', 'waitingFor'}
+  'checkpoint', 'resources', 'resume', 'unvalidated', 'cancelRequested'}
 
+-- Ids, tokens, types and the ids in `children` are plain characters by the rules intake
+-- checks (JobID, the type's pattern), and a checkpoint is JSON text the engine stored: the
+-- header is written as it is, not through cjson's tables.
 local function entry(id, token, v, attempt)
-  return cjson.encode({id = id, token = token, attempt = attempt, maxAttempts = tonumber(v[4] or '1'), type = v[2] or '',
-    doc = v[5] or '{}', children = v[9] or '', checkpoint = v[10], unvalidated = v[13] and true or nil})
+  local header = '{"id":"' .. id .. '","token":"' .. token .. '","attempt":' .. attempt .. ',"maxAttempts":' ..
+    (v[4] or '1') .. ',"type":"' .. (v[2] or '') .. '","children":"' .. (v[9] or '') .. '"'
+  if v[10] then header = header .. ',"checkpoint":' .. v[10] end
+  if v[13] then header = header .. ',"unvalidated":true' end
+  return {header .. '}', v[5] or '{}'}
 end
 
 local function reply(entries)
   local nextDue = redis.call('ZRANGE', K.delayed, 0, 0, 'WITHSCORES')
   local nextDueMs = nextDue[2] and math.max(0, tonumber(nextDue[2]) - now) or -1
-  return '{"nextDueMs":' .. string.format('%d', nextDueMs) .. ',"jobs":[' .. table.concat(entries, ',') .. ']}'
+  local out = {'{"nextDueMs":' .. string.format('%d', nextDueMs) .. '}'}
+  for _, job in ipairs(entries) do out[#out + 1] = job end
+  return out
 end
 
 local last = redis.call('GET', fetchedKey)
@@ -37,10 +47,11 @@ if last then
     for i = 2, #held - 1, 2 do
       local id, token = held[i], held[i + 1]
       local v = redis.call('HMGET', jobKey(id), unpack(FIELDS))
-      if v[1] == S.active and v[16] == token and v[14] then
+      v[15] = redis.call('HGET', jobKey(id), 'token')
+      if v[1] == S.active and v[15] == token and v[14] then
         -- Cancelled since that fetch ran: it ends here rather than start after the cancel.
         failCancelled(readJob(id), 'before its attempt started')
-      elseif v[1] == S.active and v[16] == token then
+      elseif v[1] == S.active and v[15] == token then
         entries[#entries + 1] = entry(id, token, v, tonumber(v[3] or '1'))
         leases[#leases + 1] = now + leaseMs; leases[#leases + 1] = id
       end
@@ -73,24 +84,25 @@ if #ids > 0 then
     local v = redis.call('HMGET', key, unpack(FIELDS))
     -- Ids of jobs cancelled or settled while they waited are stale here: skipped.
     if v[1] == S.waiting then
-      local job = {id = id, type = v[2], attempt = tonumber(v[3] or '0'), meta = v[6], parent = v[7], resources = v[11],
-        duplicateOf = v[8], cancelRequested = v[14], priority = v[15], state = v[1], waitingFor = v[17]}
-      if job.cancelRequested then
-        failCancelled(job, 'before it started again')
-      elseif job.duplicateOf then
-        waitForFirst(job, job.duplicateOf)
+      local job = {id = id, keys = K, type = v[2], attempt = tonumber(v[3] or '0'), meta = v[6], parent = v[7],
+        resources = v[11], state = v[1]}
+      -- The rare ends read the whole record; the common start needs no more than this.
+      if v[14] then
+        failCancelled(readJob(id), 'before it started again')
+      elseif v[8] then
+        waitForFirst(readJob(id), v[8])
       else
         local busy, holder = takeResources(job)
         if busy then
           waitForResource(job, busy, holder)
         else
           local token = tostring(lastToken - #ids + i)
-          -- A new attempt, unless it resumes one that waited on its own work (postpone).
+          -- A new attempt, unless it resumes one that waited on its own work (postpone): its
+          -- `resume` stays while it runs, cleared by what ends it for a fresh attempt next.
           local starts = not v[12]
           if starts then job.attempt = job.attempt + 1 end
           redis.call('HSET', key, 'state', S.active, 'token', token, 'worker', worker, 'attempt', job.attempt,
-            'started', now, 'since', now, 'resumed', starts and '' or '1')
-          if v[12] then redis.call('HDEL', key, 'resume') end
+            'started', now, 'since', now)
           leases[#leases + 1] = now + leaseMs; leases[#leases + 1] = id
           if starts then emit(E.active, job, {'worker', worker}) end
           entries[#entries + 1] = entry(id, token, v, job.attempt)

@@ -15,8 +15,7 @@ local LIBRARY_IN_USE_MS = 600000
 redis.call('ZADD', K.libraries, 'GT', now + LIBRARY_IN_USE_MS, '{{LIBRARY}}')
 
 local function rejectTooLarge(text)
-  local id = 'too-large-' .. redis.call('INCR', K.sequence)
-  recordRejected(id, '', '', '', keptRaw(text), cjson.encode({code = 'too_large', retryable = false,
+  recordRejected(generatedID(), '', '', '', keptRaw(text), cjson.encode({code = 'too_large', retryable = false,
     message = 'the entry is ' .. #text .. ' bytes; a job document may be at most ' .. maxBytes .. ' bytes'}))
 end
 

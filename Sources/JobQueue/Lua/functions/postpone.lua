@@ -5,11 +5,11 @@
 -- (`reason`, `delayMs`), but for `unknown-type` only the first time: past the queue's
 -- `unknown-type-timeout` such a job fails with code `unknown_type`. A job an operator
 -- cancelled while it ran ends instead, failed with code `cancelled`.
--- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "delayMs", "reason",
+-- KEYS: the queue's (K). ARGV: one MessagePack array of {"id", "token", "delayMs", "reason",
 --   "error" (JSON text, optional)}.
 -- Returns per job SETTLED.recorded, .lost or .cancelled.
 --! uses: events finish settle
-local outcome = settleEach(cjson.decode(ARGV[1]), function(job, call)
+local outcome = settleEach(cmsgpack.unpack(ARGV[1]), function(job, call)
   local unknownSince = call.reason == 'unknown-type' and tonumber(job.unknownSince or now) or nil
   if unknownSince and now - unknownSince >= unknownTypeMs then
     failJob(job, cjson.encode({code = 'unknown_type', field = 'type', retryable = false,

@@ -20,6 +20,8 @@ for _, id in ipairs(expired) do
       failCancelled(job, 'its worker, ' .. worker .. ', stopped renewing the lease')
     else
       redis.call('HSET', jobKey(id), 'token', '')
+      -- A stall counts: it runs again as a new attempt.
+      if job.resume then redis.call('HDEL', jobKey(id), 'resume') end
       if job.duplicateOf then
         makeWaitingFirst(id, job.priority)
       else

@@ -5,10 +5,10 @@
 -- job touches it); the interrupted attempt is not counted and nothing is marked failed. Each gets a `waiting`
 -- event with reason `worker-stopped`, so its last event matches its state. A job an
 -- operator cancelled ends instead, failed with code `cancelled`.
--- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token"}.
+-- KEYS: the queue's (K). ARGV: one MessagePack array of {"id", "token"}.
 -- Returns how many were handed back or ended.
 --! uses: events finish jobs settle waiting
-local outcome = settleEach(cjson.decode(ARGV[1]), function(job)
+local outcome = settleEach(cmsgpack.unpack(ARGV[1]), function(job)
   giveBackAttempt(job)
   leftActive[#leftActive + 1] = job.id
   makeWaitingFirst(job.id, job.priority)

@@ -7,14 +7,14 @@
 -- Every other writing function is refused whole there before it runs, the stalled sweep
 -- and the intake (which registers a worker) included: at maxmemory, running jobs keep
 -- their leases and nothing is taken over.
--- KEYS: the queue's (K). ARGV: leaseMs, worker, then one JSON array of {"id", "token"}.
+-- KEYS: the queue's (K). ARGV: leaseMs, worker, then one MessagePack array of {"id", "token"}.
 --! flags: allow-oom
 --! uses: finish
 local leaseMs, worker = tonumber(ARGV[1]), ARGV[2]
 redis.call('ZADD', K.workers, 'XX', now + leaseMs, worker)
 if redis.call('HEXISTS', K.workerSeen, worker) == 1 then redis.call('HSET', K.workerSeen, worker, now) end
 local lost, renewed, cancelled = {}, {}, {}
-for _, lease in ipairs(cjson.decode(ARGV[3] or '[]')) do
+for _, lease in ipairs(cmsgpack.unpack(ARGV[3])) do
   local v = redis.call('HMGET', jobKey(lease.id), 'state', 'token', 'cancelRequested')
   if v[1] == S.active and v[2] == lease.token then
     renewed[#renewed + 1] = now + leaseMs; renewed[#renewed + 1] = lease.id

@@ -1,11 +1,12 @@
 -- retry: Attempts that failed and run again after a delay, each fenced by its lease token:
 -- one `retrying` event each (with `delayMs`). A job an operator cancelled while it ran ends
 -- instead, failed with code `cancelled`.
--- KEYS: the queue's (K). ARGV: one JSON array of {"id", "token", "error" (JSON text), "delayMs"}.
+-- KEYS: the queue's (K). ARGV: one MessagePack array of {"id", "token", "error" (JSON text), "delayMs"}.
 -- Returns per job SETTLED.recorded, .lost or .cancelled.
 --! uses: events finish resources settle
-local outcome = settleEach(cjson.decode(ARGV[1]), function(job, call)
+local outcome = settleEach(cmsgpack.unpack(ARGV[1]), function(job, call)
   redis.call('HSET', jobKey(job.id), 'state', S.delayed, 'error', call.error, 'since', now, 'token', '')
+  if job.resume then redis.call('HDEL', jobKey(job.id), 'resume') end
   leftActive[#leftActive + 1] = job.id
   redis.call('ZADD', K.delayed, now + call.delayMs, job.id)
   emit(E.retrying, job, withDuration(job, {'error', call.error, 'delayMs', tostring(call.delayMs)}))

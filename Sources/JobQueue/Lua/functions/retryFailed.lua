@@ -15,8 +15,11 @@ local function retryOne(id)
   redis.call('ZREM', K.failed, id)
   redis.call('ZREM', K.failedDocs, id)
   unretain(job)
+  -- Its error no longer counts once it runs again.
+  local bytes = math.max(0, tonumber(job.bytes or '0') - redis.call('HSTRLEN', jobKey(id), 'error'))
   -- A fresh start: an earlier cancel, wait or count does not carry over.
-  redis.call('HDEL', jobKey(id), 'retained', 'cancelRequested', 'unknownSince', 'resume', 'resumed')
+  redis.call('HDEL', jobKey(id), 'cancelRequested', 'unknownSince', 'resume')
+  redis.call('HSET', jobKey(id), 'bytes', bytes)
   redis.call('HSET', jobKey(id), 'attempt', 0, 'stalls', 0)
   if job.idemKey and not redis.call('HGET', K.idempotency, job.idemKey) then
     redis.call('HSET', K.idempotency, job.idemKey, id)

@@ -1,11 +1,18 @@
 -- records: inserting job trees (enqueue, intake, follow-ups, children) and rejected entries.
 --
--- A job arrives as one record, a JSON object (JobRecord.swift): id, type, doc (the
+-- A job arrives as one record, a MessagePack map (JobRecord.swift): id, type, doc (the
 -- normalized document's text), maxAttempts, and when they apply: meta (JSON text), parent,
 -- dueAt (ms), idempotencyKey with idemContent, resources (keys), priority, unvalidated,
--- fallbackId (the id a tree whose id is taken is recorded under, failed), children (the
--- child records, nested).
+-- children (the child records, nested).
 --! uses: call events retention settle
+
+-- An id for a record whose own id cannot be used (taken, or not valid): a UUID's form,
+-- made from Redis's clock and the queue's sequence, so it is new in the queue.
+local function generatedID()
+  local h = redis.sha1hex(QUEUE .. ' ' .. now .. ' ' .. redis.call('INCR', K.sequence))
+  return string.sub(h, 1, 8) .. '-' .. string.sub(h, 9, 12) .. '-' .. string.sub(h, 13, 16) .. '-' ..
+    string.sub(h, 17, 20) .. '-' .. string.sub(h, 21, 32)
+end
 
 -- A rejected entry keeps its raw text up to KEPT_RAW bytes (JobLimits.keptRawBytes).
 local function keptRaw(raw)
@@ -124,15 +131,16 @@ local function duplicateIdError(id)
 end
 
 -- Inserts each tree (a root record); one whose ids are taken becomes a failed record
--- under its fallbackId, keeping `raws[i]` (the entry it came from) or its document.
--- Returns the root ids.
-local function insertTrees(records, raws)
+-- under a generated id, keeping what `rawOf()` gives (the entry it came from, read only
+-- then) or its document. Returns the root ids.
+local function insertTrees(records, rawOf)
   local ids = {}
   for i, r in ipairs(records) do
     local taken = takenID(r)
     if taken then
-      recordRejected(r.fallbackId, r.type, r.meta or '', r.parent or '', raws and raws[i] or r.doc, duplicateIdError(taken))
-      ids[i] = r.fallbackId
+      local id = generatedID()
+      recordRejected(id, r.type, r.meta or '', r.parent or '', rawOf and rawOf() or r.doc, duplicateIdError(taken))
+      ids[i] = id
     else
       insertRecord(r)
       ids[i] = r.id

@@ -1,6 +1,6 @@
 -- retention: finished jobs kept for the queue's retention (count, age and bytes), then
 -- forgotten with their idempotency keys and their lists of events.
---! uses: call jobs
+--! uses: call
 
 -- What a record costs beyond the texts it keeps (field names, numbers, the hash itself).
 local RECORD_OVERHEAD = 300
@@ -11,28 +11,31 @@ local function releaseIdempotencyKey(job)
   end
 end
 
--- A job that finished counts its record's size against the queue's byte budget (its
--- texts as measured when they were written; `ending`: the result or error now written).
--- Returns the field/value pair its finishing HSET writes.
+-- A job that finished counts its record's size against the queue's byte budget: its
+-- `bytes` (its texts as measured when they were written) and `ending` (the result or
+-- error now written). Returns the field/value pair its finishing HSET writes: `bytes`,
+-- from then on what it counts.
 local function retain(job, ending)
-  local retained = tonumber(job.bytes or RECORD_OVERHEAD) + #ending
-  redis.call('INCRBY', K.retainedBytes, retained)
-  return 'retained', retained
+  local bytes = tonumber(job.bytes or RECORD_OVERHEAD) + #ending
+  redis.call('INCRBY', K.retainedBytes, bytes)
+  return 'bytes', bytes
 end
 
 -- A finished job leaves the byte budget (forgotten, or retried by an operator).
 local function unretain(job)
-  if job.retained then redis.call('DECRBY', K.retainedBytes, tonumber(job.retained)) end
+  if job.bytes then redis.call('DECRBY', K.retainedBytes, tonumber(job.bytes)) end
 end
 
+-- Drops a finished job: its record, its list of events, its idempotency key, and what it
+-- counted against keep-bytes. Retention calls it for every job it drops: it reads only
+-- the two fields it needs.
 local function forget(id)
-  local job = readJob(id)
-  if job then
-    releaseIdempotencyKey(job)
-    unretain(job)
-  end
-  redis.call('ZREM', K.failedDocs, id)
-  redis.call('DEL', jobKey(id), K.jobEventsPrefix .. id)
+  local key = jobKey(id)
+  local kept = redis.call('HMGET', key, 'idemKey', 'bytes', 'state')
+  if kept[1] then releaseIdempotencyKey({id = id, idemKey = kept[1]}) end
+  if kept[3] == S.completed or kept[3] == S.failed then unretain({bytes = kept[2]}) end
+  if kept[3] == S.failed then redis.call('ZREM', K.failedDocs, id) end
+  redis.call('DEL', key, K.jobEventsPrefix .. id)
 end
 
 -- Finished jobs (a set scored by when they finished) are kept for a bounded count and
@@ -40,12 +43,14 @@ end
 local function trimFinished(set, keepCount, keepMs)
   local excess = redis.call('ZCARD', set) - keepCount
   if excess > 0 then
-    for _, id in ipairs(redis.call('ZRANGE', set, 0, math.min(excess, 500) - 1)) do
-      redis.call('ZREM', set, id); forget(id)
-    end
+    local oldest = redis.call('ZRANGE', set, 0, math.min(excess, 500) - 1)
+    callInChunks('ZREM', set, oldest)
+    for _, id in ipairs(oldest) do forget(id) end
   end
-  for _, id in ipairs(redis.call('ZRANGEBYSCORE', set, '-inf', now - keepMs, 'LIMIT', 0, 100)) do
-    redis.call('ZREM', set, id); forget(id)
+  local expired = redis.call('ZRANGEBYSCORE', set, '-inf', now - keepMs, 'LIMIT', 0, 100)
+  if #expired > 0 then
+    callInChunks('ZREM', set, expired)
+    for _, id in ipairs(expired) do forget(id) end
   end
 end
 
@@ -58,10 +63,10 @@ local function trimBytes()
   for _, id in ipairs(redis.call('ZRANGE', K.failedDocs, 0, 99)) do
     local key = jobKey(id)
     local size = redis.call('HSTRLEN', key, 'doc') + redis.call('HSTRLEN', key, 'raw')
-    local retained = tonumber(redis.call('HGET', key, 'retained') or '0')
-    local dropped = math.min(size, retained)
+    local counted = tonumber(redis.call('HGET', key, 'bytes') or '0')
+    local dropped = math.min(size, counted)
     redis.call('HDEL', key, 'doc', 'raw')
-    redis.call('HSET', key, 'retained', retained - dropped, 'dropped', 'keep-bytes')
+    redis.call('HSET', key, 'bytes', counted - dropped, 'dropped', 'keep-bytes')
     redis.call('DECRBY', K.retainedBytes, dropped)
     redis.call('ZREM', K.failedDocs, id)
     over = over - dropped
@@ -78,9 +83,9 @@ local function trimBytes()
     else
       return
     end
-    local retained = tonumber(redis.call('HGET', jobKey(id), 'retained') or '0')
+    local counted = tonumber(redis.call('HGET', jobKey(id), 'bytes') or '0')
     redis.call('ZREM', set, id); forget(id)
-    over = over - retained
+    over = over - counted
     if over <= 0 then return end
   end
 end
