@@ -15,10 +15,8 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     func run() async throws {
         let registry = JobTypes.validating
-        var documents: [JobDocument] = []
+        var batch = EnqueueBatch(registry: registry)
         var problems: [String] = [], unreadable: [String] = []
-        // Two jobs with one id in one run would push one and fail the other: refused first.
-        var firstUse: [String: String] = [:]
         for file in files {
             let bytes: [UInt8]
             do {
@@ -28,39 +26,10 @@ struct EnqueueCommand: AsyncParsableCommand {
                 unreadable.append("\(file): cannot read it: \(Self.reason(error))")
                 continue
             }
-            let value: JSONValue
             do {
-                value = try JSONValue.parse(bytes)
+                batch.add(try JSONValue.parse(bytes), source: file == "-" ? "stdin" : file)
             } catch {
                 problems.append("\(file): not valid JSON: \(error)")
-                continue
-            }
-            let items = value.arrayValue ?? [value]
-            for (index, item) in items.enumerated() {
-                let source = file == "-" ? "stdin" : file
-                let label = value.arrayValue == nil ? source : "\(source) job \(index + 1)"
-                let named = item["id"]?.stringValue.map { " (id \($0))" } ?? ""
-                let size = item.jsonBytes.count
-                guard size <= JobLimits.documentBytes else {
-                    problems.append("\(label)\(named): the job is \(size) bytes as JSON; the limit is \(JobLimits.documentBytes) [too_large]")
-                    continue
-                }
-                do {
-                    let document = try JobDocument(item, path: "", registry: registry, mode: .complete)
-                    for id in document.givenIDs {
-                        if let first = firstUse[id] {
-                            problems.append("\(label)\(named): id: '\(id)' is already used by \(first) in this run [duplicate_id]")
-                        } else {
-                            firstUse[id] = label
-                        }
-                    }
-                    documents.append(document)
-                } catch {
-                    // Every rule it breaks, each message starting with its field (`args.subnet: must be …`).
-                    for problem in JobDocument.allErrors(of: item, registry: registry, mode: .complete) {
-                        problems.append("\(label)\(named): \(problem.message) [\(problem.code)]")
-                    }
-                }
             }
         }
         // A file that cannot be read is not an invalid job: exit 1, as for any I/O error.
@@ -69,9 +38,8 @@ struct EnqueueCommand: AsyncParsableCommand {
             printError("nothing was pushed: \(unreadable.count) file(s) could not be read")
             throw ExitCode(1)
         }
-        if documents.count > JobLimits.jobsPerEnqueue {
-            problems.append("\(documents.count) jobs in one run; the limit is \(JobLimits.jobsPerEnqueue): split them [too_large]")
-        }
+        batch.finish()
+        problems += batch.problems.map(\.line)
         guard problems.isEmpty else {
             problems.forEach(printError)
             printError("nothing was pushed: \(problems.count) problem(s) in the jobs above")
@@ -81,7 +49,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         defer { queue.redis.close() }
         do {
             try await queue.prepare()
-            let ids = try await queue.enqueue(documents, registry: registry)
+            let ids = try await queue.enqueue(batch.documents, registry: registry)
             if output.json { printJSON(.array(ids.map(JSONValue.string))) } else { ids.forEach { print($0) } }
         } catch let error as QueueError {
             printError("\(error); nothing was pushed")

@@ -20,7 +20,7 @@ struct JobCommand: AsyncParsableCommand {
         }
         let events = try await queue.events(of: id)
         if output.json {
-            var object = JobView.json(job)
+            var object = job.jsonObject
             object["events"] = .array(events.compactMap { try? JSONValue.parse($0.jsonLine) })
             printJSON(.object(object))
             return
@@ -33,24 +33,8 @@ struct JobCommand: AsyncParsableCommand {
     }
 }
 
-/// A job record for people (text) and programs (JSON).
+/// A job record for people (programs read `Queue.JobInfo.jsonObject`).
 enum JobView {
-    static func json(_ job: Queue.JobInfo) -> [String: JSONValue] {
-        var object: [String: JSONValue] = ["id": .string(job.id), "state": .string(job.state), "attempts": .int(Int64(job.attempts)),
-                                           "stalls": .int(Int64(job.stalls))]
-        object["type"] = job.type.map(JSONValue.string)
-        object["maxAttempts"] = job.maxAttempts.map { .int(Int64($0)) }
-        object["document"] = job.document
-        object["result"] = job.result
-        object["lastError"] = job.lastError.flatMap { try? JSONValue.parse($0.jsonText) }
-        object["raw"] = job.raw.map(JSONValue.string)
-        object["parent"] = job.parent.map(JSONValue.string)
-        object["duplicateOf"] = job.duplicateOf.map(JSONValue.string)
-        object["worker"] = job.worker.map(JSONValue.string)
-        object["since"] = job.sinceMs.map { .string(TimeText.iso(ms: $0)) }
-        return object
-    }
-
     static func text(_ job: Queue.JobInfo) -> String {
         var lines = ["job \(job.id)", "  state:    \(job.state)", "  type:     \(job.type ?? "-")",
                      "  attempts: \(job.attempts) of \(job.maxAttempts.map(String.init) ?? "-")\(job.stalls > 0 ? " (stalled \(job.stalls)×)" : "")"]

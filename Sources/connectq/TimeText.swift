@@ -1,4 +1,5 @@
 import Foundation
+import JobQueue
 
 /// Times for people: a full UTC date with ms, and ages ("3m12s ago"); one way everywhere.
 enum TimeText {
@@ -26,7 +27,7 @@ enum TimeText {
 
     /// `ISO 8601` with ms, for JSON output.
     static func iso(ms: Int64) -> String {
-        date(ms: ms).replacingOccurrences(of: " ", with: "T")
+        RFC3339.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
     }
 }
 
