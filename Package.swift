@@ -97,7 +97,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "connectq-bench",
-            dependencies: ["JobQueue", "RedisClient", "HTTPTransport"]
+            dependencies: ["JobQueue", "RedisClient", "HTTPTransport", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "TestSupport",
