@@ -4,7 +4,8 @@
 #     a second run keeps an edited env file, another PREFIX is written into the units;
 #   - the systemd units: exposure score at most 1.5 (systemd-analyze, when present);
 #   - the Prometheus rules: promtool check + unit tests (when promtool is present);
-#   - the Grafana dashboard: valid JSON, and every query valid PromQL (promtool, when present).
+#   - the Grafana dashboard: valid JSON, and every query valid PromQL (promtool, when present);
+#   - ops/examples: the example receivers' tests (python3 -m unittest, standard library only).
 # Run by ops/test after `swift build --build-tests` (connectq is built by then).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -55,6 +56,9 @@ if command -v systemd-analyze >/dev/null; then
 else
     echo "== systemd-analyze not installed: unit scores not checked"
 fi
+
+echo "== ops/examples: the webhook receivers' signature checks and the Jira receiver against a fake Jira"
+python3 -m unittest discover -s ops/examples -p 'test_*.py' || fail "ops/examples tests failed"
 
 echo "== Grafana dashboard"
 python3 - "$WORK/dashboard-queries.yml" <<'EOF'
