@@ -58,7 +58,7 @@ else
 fi
 
 echo "== ops/examples: the webhook receivers' signature checks and the Jira receiver against a fake Jira"
-python3 -m unittest discover -s ops/examples -p 'test_*.py' || fail "ops/examples tests failed"
+PYTHONDONTWRITEBYTECODE=1 python3 -m unittest discover -s ops/examples -p 'test_*.py' || fail "ops/examples tests failed"
 
 echo "== Grafana dashboard"
 python3 - "$WORK/dashboard-queries.yml" <<'EOF'
