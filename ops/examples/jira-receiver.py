@@ -24,7 +24,7 @@ webhook-id already handled); 401 when the request is not signed by the secret or
 outside the 5-minute window; 400/413 for a malformed request; 502 when Jira refused or
 was unreachable, so connectq delivers the event again later with the same webhook-id.
 
-  jira-receiver.py [--host 127.0.0.1] [--port 8090] [--dry-run]
+  jira-receiver.py [--host 127.0.0.1] [--port 8098] [--dry-run]
 --dry-run prints the Jira calls it would make and makes none. --port 0 takes a free port;
 the first line on standard output is always `listening on http://HOST:PORT`.
 """
@@ -220,7 +220,10 @@ class Jira:
             raise JiraError(f"{method} {path}: HTTP {error.code} {detail}") from None
         except (urllib.error.URLError, OSError) as error:
             raise JiraError(f"{method} {path}: {error}") from None
-        return json.loads(raw) if raw.strip() else {}
+        try:
+            return json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            return {}  # a 2xx is what counts; only the transitions list is read
 
     def _print(self, line: str) -> None:
         with self.out_lock:
@@ -268,6 +271,10 @@ class Receiver:
         self.jira = jira
         self.done_transition = done_transition
         self.failed_transition = failed_transition
+        # Events whose comment was made but whose transition failed: their redelivery only
+        # transitions, so the issue does not get the comment twice.
+        self.commented: OrderedDict[str, None] = OrderedDict()
+        self.commented_lock = threading.Lock()
 
     def handle(self, headers, body: bytes) -> tuple[int, dict]:
         try:
@@ -286,15 +293,28 @@ class Receiver:
         if action is None:
             return 200, {"status": "ignored", "detail": "not a terminal event of a job with data.meta.ticket"}
         ticket, text, closes, failed = action
+        transition = self.done_transition if closes else (self.failed_transition if failed else None)
         try:
-            self.jira.comment(ticket, text)
-            transition = self.done_transition if closes else (self.failed_transition if failed else None)
+            with self.commented_lock:
+                already_commented = msg_id in self.commented
+            if not already_commented:
+                self.jira.comment(ticket, text)
+                with self.commented_lock:
+                    self.commented[msg_id] = None
+                    while len(self.commented) > 10_000:
+                        self.commented.popitem(last=False)
             if transition:
                 self.jira.transition(ticket, transition)
         except JiraError as error:
             self.verifier.forget(msg_id)
             log(f"{msg_id} {event.get('type')} {ticket}: Jira refused: {error}")
             return 502, {"error": f"Jira: {error}"}
+        except Exception as error:  # anything unforeseen: connectq delivers the event again
+            self.verifier.forget(msg_id)
+            log(f"{msg_id} {event.get('type')} {ticket}: {type(error).__name__}: {error}")
+            return 500, {"error": "internal error"}
+        with self.commented_lock:
+            self.commented.pop(msg_id, None)
         log(f"{msg_id} {event.get('type')} {ticket}: commented" + (f", transitioned ({transition})" if transition else ""))
         return 200, {"status": "handled", "ticket": ticket}
 
@@ -330,7 +350,7 @@ def make_handler(receiver: Receiver):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8090)
+    parser.add_argument("--port", type=int, default=8098)
     parser.add_argument("--dry-run", action="store_true", help="print the Jira calls instead of making them")
     args = parser.parse_args(argv)
 

@@ -163,6 +163,7 @@ class FakeJira(ThreadingHTTPServer):
 
     def __init__(self):
         self.calls: list[tuple[str, str, str | None, object]] = []
+        self.transition_failures = 0  # how many transitions to answer 503 first
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -177,6 +178,9 @@ class FakeJira(ThreadingHTTPServer):
                 outer.calls.append(("POST", self.path, self.headers.get("Authorization"), body))
                 if self.path.endswith("/comment"):
                     return self._json(201, {"id": "10001"})
+                if self.path.endswith("/transitions") and outer.transition_failures > 0:
+                    outer.transition_failures -= 1
+                    return self._json(503, {"errorMessages": ["unavailable"]})
                 if self.path.endswith("/transitions"):
                     self.send_response(204)
                     self.end_headers()
@@ -284,6 +288,18 @@ class EndToEndTests(unittest.TestCase):
         body = event("job.completed", "OPS-42", final=False)
         self.assertEqual(process.post(signed_headers(SECRET, "s1", int(time.time()), body), body)[0], 200)
         self.assertEqual([(m, p) for m, p, _, _ in self.jira.calls], [("POST", "/rest/api/3/issue/OPS-42/comment")])
+
+    def test_jira_down_then_back_comments_once(self):
+        process = self.start()
+        self.jira.transition_failures = 1
+        body = event("job.completed", "OPS-42")
+        first = process.post(signed_headers(SECRET, "j1", int(time.time()), body), body)
+        self.assertEqual(first[0], 502)  # connectq delivers it again later
+        again = process.post(signed_headers(SECRET, "j1", int(time.time()), body), body)
+        self.assertEqual((again[0], again[1]["status"]), (200, "handled"))
+        posts = [path for method, path, _, _ in self.jira.calls if method == "POST"]
+        self.assertEqual(posts, ["/rest/api/3/issue/OPS-42/comment", "/rest/api/3/issue/OPS-42/transitions",
+                                 "/rest/api/3/issue/OPS-42/transitions"])
 
     def test_dry_run_prints_the_calls_and_makes_none(self):
         process = self.start("--dry-run")
