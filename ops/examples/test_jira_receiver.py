@@ -239,11 +239,15 @@ class ReceiverProcess:
         finally:
             connection.close()
 
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=60)
-        self.process.stdout.close()
-        self.process.stderr.close()
+    def stop(self) -> str:
+        """Stops it (again: no-op) and gives what it logged."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=60)
+            self.logged = self.process.stderr.read()
+            self.process.stdout.close()
+            self.process.stderr.close()
+        return self.logged
 
 
 class EndToEndTests(unittest.TestCase):
@@ -282,6 +286,11 @@ class EndToEndTests(unittest.TestCase):
         forged = signed_headers(OTHER_SECRET, "1765155600001-0", int(time.time()), body)
         self.assertEqual(process.post(forged, body)[0], 401)
         self.assertEqual(len(self.jira.calls), 3)
+
+        logged = process.stop()
+        self.assertIn("OPS-42", logged)
+        for secret in ("atlassian-token", SECRET, SECRET[len("whsec_"):], auth):
+            self.assertNotIn(secret, logged)
 
     def test_a_step_that_is_not_final_only_comments(self):
         process = self.start()
