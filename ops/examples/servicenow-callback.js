@@ -3,9 +3,10 @@
  * data.meta.ticket. A Scripted REST API (System Web Services > Scripted Web Services > Scripted
  * REST APIs), global scope:
  *   Name "connectq", API ID "connectq"  ->  base path /api/<your company namespace>/connectq
- *   Resource "events": HTTP method POST, Relative path /events, Requires authentication: unticked
- *   (the signature below is the authentication: connectq sends no ServiceNow credentials),
- *   Script: this file.
+ *   Resource "events": HTTP method POST, Relative path /events; Security tab: Requires
+ *   authentication, Requires ACL authorization and Requires SNC internal role unticked (the
+ *   signature below is the authentication: connectq sends no ServiceNow credentials, so this
+ *   runs as guest); Script: this file.
  * Subscribe it:  connectq webhooks add --queue prov --events completed,failed --meta source=servicenow \
  *                  --url https://<instance>.service-now.com/api/<namespace>/connectq/events
  * and keep the printed whsec_… in the system property x_connectq.webhook_secret (Private ticked).
