@@ -61,7 +61,7 @@ ConnectqOrder.prototype = {
             status = response.getStatusCode();
             body = response.haveError() && status == 0 ? response.getErrorMessage() : response.getBody();
         } catch (ex) {
-            return this._note(ritm, 'retry', 'connectq: order not sent yet (' + ex.getMessage() + '); retried every 5 minutes');
+            return this._note(ritm, 'retry', 'connectq: order not sent yet (' + (ex.getMessage ? ex.getMessage() : ex.message) + '); retried every 5 minutes');
         }
         if (status == 202) {
             var jobs = JSON.parse(body).jobs;
