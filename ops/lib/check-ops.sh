@@ -4,7 +4,8 @@
 #     a second run keeps an edited env file, another PREFIX is written into the units;
 #   - the systemd units: exposure score at most 1.5 (systemd-analyze, when present);
 #   - the Prometheus rules: promtool check + unit tests (when promtool is present);
-#   - the Grafana dashboard: valid JSON, and every query valid PromQL (promtool, when present).
+#   - the Grafana dashboard: valid JSON, and every query valid PromQL (promtool, when present);
+#   - ops/examples: the example receivers' tests (python3 -m unittest, standard library only).
 # Run by ops/test after `swift build --build-tests` (connectq is built by then).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
@@ -55,6 +56,13 @@ if command -v systemd-analyze >/dev/null; then
 else
     echo "== systemd-analyze not installed: unit scores not checked"
 fi
+
+echo "== ops/examples: the webhook receivers' signature checks and the Jira receiver against a fake Jira"
+# Standard library only; with the webhook receiver's virtualenv (ops/lib/python-venv.sh, made by
+# ops/test before this), the check against the reference standardwebhooks package runs too.
+examples_python=python3
+[ -x .build/webhook-venv/bin/python ] && examples_python=.build/webhook-venv/bin/python
+PYTHONDONTWRITEBYTECODE=1 "$examples_python" -m unittest discover -s ops/examples -p 'test_*.py' || fail "ops/examples tests failed"
 
 echo "== Grafana dashboard"
 python3 - "$WORK/dashboard-queries.yml" <<'EOF'
