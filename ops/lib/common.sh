@@ -57,3 +57,13 @@ stop_pids() {
     done
     for pid in "$@"; do kill -KILL "$pid" 2>/dev/null || true; done
 }
+
+# wait_for_port PORT: until something listens on 127.0.0.1:PORT (10 s at most).
+wait_for_port() {
+    for _ in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "nothing listens on port $1 after 10 s" >&2
+    return 1
+}
