@@ -71,6 +71,12 @@ let package = Package(
             plugins: ["EmbedLua"]
         ),
         .target(
+            name: "Webhooks",
+            dependencies: ["JobQueue", "RedisClient", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
             name: "ConnectJobs",
             dependencies: ["JobQueue", "RedisClient", "OVHClient", "OVHModels"]
         ),
@@ -84,6 +90,7 @@ let package = Package(
             dependencies: [
                 "ConnectJobs",
                 "Dashboard",
+                "Webhooks",
                 "OVHClient",
                 "JobQueue",
                 "RedisClient",
@@ -126,6 +133,10 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator", "HTTPTransport"]
+        ),
+        .testTarget(
+            name: "WebhooksTests",
+            dependencies: ["Webhooks", "JobQueue", "RedisClient", "HTTPTransport", "TestSupport"]
         ),
         .testTarget(
             name: "DashboardTests",

@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""A webhook receiver that verifies connectq's signatures with the reference
+`standardwebhooks` package (PyPI), not with connectq's code.
+
+    python webhook-receiver.py --port 8099 --secret whsec_... [--secret whsec_old...] \
+        [--out deliveries.jsonl] [--status-file behaviour.txt]
+
+Each POST whose signature verifies with at least one --secret is answered 204 and appended
+to --out as one JSON line: {"webhookId", "timestamp", "verifiedWith": [indexes of the
+secrets that verified], "body": the parsed body}. A bad or missing signature gets 401 and is
+not recorded. --status-file, read on every request, changes the answer at runtime (for
+tests): a status ("500", "410") and optionally a delay in seconds ("200 12"); a missing or
+empty file means 204 at once. A request answered with anything but 2xx is not recorded.
+Install: python3 -m venv v && v/bin/pip install standardwebhooks (ops/lib/python-venv.sh).
+"""
+import argparse
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks import Webhook
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--host", default="127.0.0.1")
+parser.add_argument("--port", type=int, required=True)
+parser.add_argument("--secret", action="append", required=True)
+parser.add_argument("--out", default="deliveries.jsonl")
+parser.add_argument("--status-file")
+args = parser.parse_args()
+hooks = [Webhook(secret) for secret in args.secret]
+lock = threading.Lock()
+
+
+def behaviour():
+    if not args.status_file or not os.path.exists(args.status_file):
+        return 204, 0.0
+    parts = open(args.status_file).read().split()
+    if not parts:
+        return 204, 0.0
+    return int(parts[0]), float(parts[1]) if len(parts) > 1 else 0.0
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        verified = []
+        for index, hook in enumerate(hooks):
+            try:
+                hook.verify(body, headers)
+                verified.append(index)
+            except Exception:
+                pass
+        if not verified:
+            return self.answer(401)
+        status, delay = behaviour()
+        if delay:
+            time.sleep(delay)
+        if 200 <= status < 300:
+            line = json.dumps({"webhookId": headers.get("webhook-id"), "timestamp": headers.get("webhook-timestamp"),
+                               "verifiedWith": verified, "body": json.loads(body)})
+            with lock, open(args.out, "a") as out:
+                out.write(line + "\n")
+        self.answer(status)
+
+    def answer(self, status):
+        self.send_response(status)
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *_):
+        pass
+
+
+ThreadingHTTPServer.allow_reuse_address = True
+ThreadingHTTPServer.daemon_threads = True
+ThreadingHTTPServer((args.host, args.port), Handler).serve_forever()
