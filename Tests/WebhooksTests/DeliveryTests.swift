@@ -132,8 +132,10 @@ import TestSupport
                     try await eventually("timeouts logged") {
                         try await connectq(server, queue: "chaos", ["deliveries", "--limit", "500"]).stdout.contains("timeout")
                     }
-                    // 4. The deliverer SIGKILLed with first attempts in flight (read, unsettled).
-                    try receiver.behave("200 3")
+                    // 4. The deliverer SIGKILLed with first attempts in flight (read, unsettled);
+                    // the receiver records none of them (slow, then 500): only a takeover
+                    // by the next deliverer can bring them.
+                    try receiver.behave("500 3")
                     let killed = (1...5).map { "killed-\($0)" }
                     try await queue.pushJobs(killed)
                     try await queue.waitForTerminal(killed)
@@ -149,6 +151,7 @@ import TestSupport
                     try await eventually("every terminal event delivered", timeout: .seconds(60)) {
                         Set(receiver.deliveries().map(\.jobID)).isSuperset(of: all)
                     }
+                    #expect(deliverer.log.contains("took over events of a silent consumer"))
                     let terminal = try await queue.terminalEvents()
                     let delivered = receiver.deliveries()
                     // Duplicates are the same delivery: same webhook-id, same body.
