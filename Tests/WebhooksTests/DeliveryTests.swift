@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTransport
 import JobQueue
 import RedisClient
 import Testing
@@ -227,7 +228,8 @@ import TestSupport
             let receiver = Receiver(copying: placeholder, secrets: [added.secret, newSecret])
             try await receiver.start()
             defer { receiver.stop() }
-            let deliverer = try DelivererProcess(redis: server, queue: "r")
+            let metricsPort = try freePort()
+            let deliverer = try DelivererProcess(redis: server, queue: "r", arguments: DelivererProcess.fastArguments + ["--metrics-port", String(metricsPort)])
             defer { deliverer.kill() }
             try await withQueue(server, name: "r") { queue in
                 try await withWorker(queue) {
@@ -237,6 +239,13 @@ import TestSupport
             }
             try await eventually("delivered") { !receiver.deliveries().isEmpty }
             #expect(receiver.deliveries()[0].verifiedWith == [0, 1])
+            let transport = HTTPTransport()
+            defer { transport.shutdown() }
+            try await eventually("the delivery counted in /metrics") {
+                let metrics = try await transport.send(HTTPRequest(method: "GET", url: "http://127.0.0.1:\(metricsPort)/metrics")).bodyText
+                return metrics.contains(#"connectq_webhook_deliveries_total{queue="r",endpoint="\#(added.id)",outcome="delivered"} 1"#)
+                    && metrics.contains("connectq_webhook_delivery_latency_seconds_count")
+            }
             #expect(!deliverer.log.contains("whsec_"))
         }
     }
