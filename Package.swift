@@ -82,7 +82,7 @@ let package = Package(
         ),
         .target(
             name: "Dashboard",
-            dependencies: ["JobQueue", "RedisClient", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["JobQueue", "RedisClient", "Webhooks", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
@@ -140,7 +140,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport",
+            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport", "Webhooks",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),
