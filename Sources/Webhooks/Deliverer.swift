@@ -4,6 +4,7 @@ import JobQueue
 import Logging
 import RedisClient
 import ServiceLifecycle
+import Synchronization
 
 /// Reads each queue's events through the consumer group `webhooks` and POSTs each to the
 /// subscriptions that want it, signed (Standard Webhooks). Any number of deliverers share
@@ -90,8 +91,15 @@ public final class Deliverer: Service, Sendable {
         } catch .cancelled {
             throw CancellationError()
         } catch {
-            return Outcome(kind: .retry, status: 0, error: error.description)
+            return Outcome(kind: .retry, status: 0, error: Self.withoutURL(error, request))
         }
+    }
+
+    /// The transport's message without the URL: a URL may carry a token (many ticketing
+    /// systems put one in the path), and this text goes to the log and the delivery records.
+    static func withoutURL(_ error: HTTPError, _ request: HTTPRequest) -> String {
+        let text = error.description.replacingOccurrences(of: "\(request.method) \(request.url): ", with: "")
+        return text.replacingOccurrences(of: request.url, with: "<url>")
     }
 }
 
@@ -101,6 +109,9 @@ struct Lane: Sendable {
     let queue: String
     let keys: WebhookKeys
     let redis: RedisClient
+    /// Events this process has read and not settled yet: their idle time is reset before
+    /// each takeover round, so a slow but live deliverer keeps them.
+    let inFlight = InFlight()
     var options: DelivererOptions { deliverer.options }
     var logger: Logger { deliverer.logger }
 
@@ -133,11 +144,16 @@ struct Lane: Sendable {
                                                                        commandTimeoutMs: Int(options.block.ms) + 10_000))
         defer { blocking.close() }
         while !Task.isCancelled {
-            let reply = try await blocking.send("XREADGROUP", "GROUP", WebhookKeys.group, options.consumer, "COUNT", options.batch,
+            let reply = try await blocking.reply("XREADGROUP", "GROUP", WebhookKeys.group, options.consumer, "COUNT", options.batch,
                                                 "BLOCK", options.block.ms, "STREAMS", keys.events, ">")
             if case .error(let message) = reply {
-                // No subscription yet: `webhooks add` makes the group.
+                // No subscription yet (`webhooks add` makes the group), or the group was lost.
                 guard message.hasPrefix("NOGROUP") else { throw RedisError.server(message) }
+                if try await redis.call(WebhookLibrary.library, "ensure_group", keys: keys.all, arguments: []).integer == 1 {
+                    logger.warning("webhooks: the consumer group was missing while subscriptions exist: made again from the stream's start",
+                                   metadata: ["queue": "\(queue)"])
+                    continue
+                }
                 try await Task.sleep(for: options.block)
                 continue
             }
@@ -151,14 +167,18 @@ struct Lane: Sendable {
         let every = max(options.claimIdle / 2, .milliseconds(100))
         while !Task.isCancelled {
             try await Task.sleep(for: every)
+            let held = inFlight.ids
+            if !held.isEmpty {
+                _ = try await redis.reply(RedisCommand("XCLAIM", [keys.events, WebhookKeys.group, options.consumer, "0"] + held + ["JUSTID"]))
+            }
             var cursor = "0-0"
             repeat {
-                let reply = try await redis.send("XAUTOCLAIM", keys.events, WebhookKeys.group, options.consumer, options.claimIdle.ms,
+                let reply = try await redis.reply("XAUTOCLAIM", keys.events, WebhookKeys.group, options.consumer, options.claimIdle.ms,
                                                  cursor, "COUNT", options.batch)
                 if case .error(let message) = reply, message.hasPrefix("NOGROUP") { break }
                 guard let parts = try reply.checked().array, parts.count >= 2 else { break }
                 cursor = parts[0].string ?? "0-0"
-                let events = (parts[1].array ?? []).compactMap(QueueEvent.init)
+                let events = (parts[1].array ?? []).compactMap(QueueEvent.init).filter { !inFlight.contains($0.streamID) }
                 if parts.count > 2, let deleted = parts[2].strings, !deleted.isEmpty {
                     logger.error("webhooks: events trimmed from the stream before their deliveries were settled: not delivered",
                                  metadata: ["queue": "\(queue)", "events": "\(deleted.joined(separator: ","))"])
@@ -174,6 +194,8 @@ struct Lane: Sendable {
     /// Each event: its first attempts (concurrently), then `settle`.
     func handle(_ events: [QueueEvent]) async throws {
         guard !events.isEmpty else { return }
+        inFlight.insert(events.map(\.streamID))
+        defer { inFlight.remove(events.map(\.streamID)) }
         let subscriptions = try await WebhookStore(redis: redis, keys: keys).list()
         let now = try await redisTimeMs()
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -266,6 +288,23 @@ struct Lane: Sendable {
     }
 
     func redisTimeMs() async throws(RedisError) -> Int64 { try await WebhookStore(redis: redis, keys: keys).redisTimeMs() }
+}
+
+final class InFlight: Sendable {
+    private let held = Mutex<Set<String>>([])
+    var ids: [String] { held.withLock { Array($0) } }
+    func contains(_ id: String) -> Bool { held.withLock { $0.contains(id) } }
+    func insert(_ ids: [String]) { held.withLock { $0.formUnion(ids) } }
+    func remove(_ ids: [String]) { held.withLock { $0.subtract(ids) } }
+}
+
+extension RedisClient {
+    /// One command's reply, an error reply included (NOGROUP is an answer here, not a failure).
+    func reply(_ command: RedisCommand) async throws(RedisError) -> RedisValue { try await pipeline([command])[0] }
+
+    func reply(_ name: String, _ arguments: any RedisArgument...) async throws(RedisError) -> RedisValue {
+        try await reply(RedisCommand(name, arguments))
+    }
 }
 
 /// `<event stream id>/<subscription id>`: one per event and subscription, so a duplicate

@@ -75,6 +75,20 @@ redis.register_function('{{LIBRARY}}_add', function(keys, args)
   return 1
 end)
 
+-- The group is gone while subscriptions exist (the stream was deleted, or Redis came back
+-- without it): made again from the stream's start, every event it now holds being newer
+-- than the loss. Returns 1 when it made it.
+redis.register_function('{{LIBRARY}}_ensure_group', function(keys, args)
+  if redis.call('HLEN', keys[1]) == 0 then return 0 end
+  local ok, err = pcall(redis.call, 'XGROUP', 'CREATE', keys[6], 'webhooks', '0', 'MKSTREAM')
+  if not ok then
+    if string.find(tostring(err), 'BUSYGROUP') then return 0 end
+    return redis.error_reply(tostring(err))
+  end
+  log(keys, {'kind', 'group-recreated'})
+  return 1
+end)
+
 redis.register_function('{{LIBRARY}}_remove', function(keys, args)
   local n = redis.call('HDEL', keys[1], args[1])
   if n == 1 then log(keys, {'kind', 'removed', 'subscription', args[1]}) end

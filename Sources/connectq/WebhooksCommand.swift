@@ -80,6 +80,10 @@ struct WebhooksCommand: AsyncParsableCommand {
         @OptionGroup var queueOptions: QueueOptionGroup
         @Argument(help: "The subscription id (wh_…).") var id: String
 
+        func validate() throws {
+            guard Subscription.isValidID(id) else { throw ValidationError("ID: '\(id)' is not a subscription id (wh_ then lowercase hex, as `list` shows)") }
+        }
+
         func run() async throws {
             let queue = try queueOptions.openQueue(clientName: "connectq-webhooks")
             defer { queue.redis.close() }
@@ -97,6 +101,10 @@ struct WebhooksCommand: AsyncParsableCommand {
         @OptionGroup var queueOptions: QueueOptionGroup
         @Argument(help: "The subscription id (wh_…).") var id: String
         @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard Subscription.isValidID(id) else { throw ValidationError("ID: '\(id)' is not a subscription id (wh_ then lowercase hex, as `list` shows)") }
+        }
 
         func run() async throws {
             let queue = try queueOptions.openQueue(clientName: "connectq-webhooks")
@@ -146,6 +154,13 @@ struct WebhooksCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Try a delivery that gave up again now, with a fresh schedule.")
         @OptionGroup var queueOptions: QueueOptionGroup
         @Argument(help: "The delivery id (EVENT-ID/SUBSCRIPTION-ID, as `deliveries --failed` lists it).") var id: String
+
+        func validate() throws {
+            let parts = id.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+            guard parts.count == 2, StreamID(parts[0]) != nil, Subscription.isValidID(parts[1]) else {
+                throw ValidationError("DELIVERY-ID: '\(id)' must be EVENT-ID/SUBSCRIPTION-ID such as 1795489200000-0/wh_0123abcd (see `deliveries --failed`)")
+            }
+        }
 
         func run() async throws {
             let queue = try queueOptions.openQueue(clientName: "connectq-webhooks")

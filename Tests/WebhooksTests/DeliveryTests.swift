@@ -217,6 +217,30 @@ import TestSupport
         }
     }
 
+    @Test func aLostConsumerGroupIsMadeAgainWhileSubscriptionsExist() async throws {
+        try await withRedisServer { server in
+            let placeholder = try Receiver(secrets: [], directory: server.directory)
+            let added = try await add(server, queue: "lost", url: "http://127.0.0.1:\(placeholder.port)/", ["--allow-private"])
+            let receiver = Receiver(copying: placeholder, secrets: [added.secret])
+            try await receiver.start()
+            defer { receiver.stop() }
+            try await withQueue(server, name: "lost") { queue in
+                // The stream, and its group with it, deleted (an operator's DEL, a Redis restored without it).
+                _ = try await queue.redis.send("DEL", queue.keys.events)
+                let deliverer = try DelivererProcess(redis: server, queue: "lost")
+                defer { deliverer.kill() }
+                try await withWorker(queue) {
+                    try await queue.pushJobs(["after-loss"])
+                    try await queue.waitForTerminal(["after-loss"])
+                }
+                try await eventually("delivered") { receiver.deliveries().map(\.jobID) == ["after-loss"] }
+                #expect(try await connectq(server, queue: "lost", ["deliveries"]).stdout.contains("group-recreated"))
+                let bad = try await connectq(server, queue: "lost", ["redeliver", "nonsense"])
+                #expect(bad.status != 0 && bad.stderr.contains("DELIVERY-ID"))
+            }
+        }
+    }
+
     @Test func duringARotationBothTheOldAndTheNewSecretVerify() async throws {
         try await withRedisServer { server in
             let placeholder = try Receiver(secrets: [], directory: server.directory)
