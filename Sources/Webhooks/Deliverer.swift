@@ -60,11 +60,12 @@ public final class Deliverer: Service, Sendable {
 
     /// One POST, within the limits; never throws but for cancellation.
     func attempt(_ subscription: Subscription, eventID: String, body: [UInt8], redisNowMs: Int64) async throws -> Outcome {
-        try await global.acquire()
-        defer { global.release() }
+        // The endpoint's turn first: a delivery waiting on a slow endpoint holds no global slot.
         let endpoint = endpoints.limiter(for: subscription.id)
         try await endpoint.acquire()
         defer { endpoint.release() }
+        try await global.acquire()
+        defer { global.release() }
         let target: AddressPolicy.Target
         do {
             target = try await AddressPolicy.check(subscription.url, allowPrivate: subscription.allowPrivate)
@@ -139,26 +140,46 @@ struct Lane: Sendable {
         }
     }
 
+    /// Reads on while earlier events are still being delivered (a slow endpoint must not
+    /// hold up the others), up to `maxEventsInFlight`; each event is settled on its own.
     func readLoop() async throws {
         let blocking = RedisClient(url: deliverer.url, options: .init(clientName: "connectq-webhooks-read",
                                                                        commandTimeoutMs: Int(options.block.ms) + 10_000))
         defer { blocking.close() }
-        while !Task.isCancelled {
-            let reply = try await blocking.reply("XREADGROUP", "GROUP", WebhookKeys.group, options.consumer, "COUNT", options.batch,
-                                                "BLOCK", options.block.ms, "STREAMS", keys.events, ">")
-            if case .error(let message) = reply {
-                // No subscription yet (`webhooks add` makes the group), or the group was lost.
-                guard message.hasPrefix("NOGROUP") else { throw RedisError.server(message) }
-                if try await redis.call(WebhookLibrary.library, "ensure_group", keys: keys.all, arguments: []).integer == 1 {
-                    logger.warning("webhooks: the consumer group was missing while subscriptions exist: made again from the stream's start",
-                                   metadata: ["queue": "\(queue)"])
+        let slots = Limiter(limit: options.maxEventsInFlight)
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let reply = try await blocking.reply("XREADGROUP", "GROUP", WebhookKeys.group, options.consumer, "COUNT", options.batch,
+                                                    "BLOCK", options.block.ms, "STREAMS", keys.events, ">")
+                if case .error(let message) = reply {
+                    // No subscription yet (`webhooks add` makes the group), or the group was lost.
+                    guard message.hasPrefix("NOGROUP") else { throw RedisError.server(message) }
+                    if try await redis.call(WebhookLibrary.library, "ensure_group", keys: keys.all, arguments: []).integer == 1 {
+                        logger.warning("webhooks: the consumer group was missing while subscriptions exist: made again from the stream's start",
+                                       metadata: ["queue": "\(queue)"])
+                        continue
+                    }
+                    try await Task.sleep(for: options.block)
                     continue
                 }
-                try await Task.sleep(for: options.block)
-                continue
+                guard let streams = reply.array, let first = streams.first?.array, first.count == 2 else { continue }
+                let events = (first[1].array ?? []).compactMap(QueueEvent.init)
+                guard !events.isEmpty else { continue }
+                // Held from the read on: a takeover round leaves them to this live process.
+                inFlight.insert(events.map(\.streamID))
+                let subscriptions = try await WebhookStore(redis: redis, keys: keys).list()
+                let now = try await redisTimeMs()
+                for event in events {
+                    try await slots.acquire()
+                    group.addTask {
+                        defer {
+                            slots.release()
+                            inFlight.remove([event.streamID])
+                        }
+                        try await self.deliver(event, to: subscriptions.filter { $0.matches(event) }, redisNowMs: now)
+                    }
+                }
             }
-            guard let streams = reply.array, let first = streams.first?.array, first.count == 2 else { continue }
-            try await handle((first[1].array ?? []).compactMap(QueueEvent.init))
         }
     }
 

@@ -18,6 +18,8 @@ public struct DelivererOptions: Sendable {
     /// XREADGROUP's BLOCK and COUNT.
     public var block: Duration = .seconds(2)
     public var batch = 100
+    /// Events read and not settled yet, at most (the reader waits past it).
+    public var maxEventsInFlight = 1000
     /// The answer's body kept (the status is all that counts).
     public var maxResponseBytes = 4096
     /// This process's consumer name in the group.
