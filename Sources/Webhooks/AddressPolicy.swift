@@ -46,8 +46,8 @@ public enum AddressPolicy {
         if !allowPrivate {
             for address in addresses {
                 if let range = forbiddenRange(address) {
-                    throw Refusal(description: "--url: host \(host) is \(address == host ? "" : "resolves to ")\(address), "
-                                  + "a \(range) address: refused unless the subscription has --allow-private")
+                    let what = address == host ? "\(host) is a \(range) address" : "host \(host) resolves to \(address), a \(range) address"
+                    throw Refusal(description: "--url: \(what): refused unless the subscription has --allow-private")
                 }
             }
         }

@@ -1,5 +1,5 @@
 import Testing
-@testable import Webhooks
+import Webhooks
 
 /// Which addresses a subscription without --allow-private may reach.
 struct AddressPolicyTests {
