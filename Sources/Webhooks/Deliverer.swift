@@ -186,8 +186,13 @@ struct Lane: Sendable {
     /// Events whose consumer has been silent past `claimIdle` (it died mid-delivery).
     func claimLoop() async throws {
         let every = max(options.claimIdle / 2, .milliseconds(100))
+        var lastPrune = ContinuousClock.now
         while !Task.isCancelled {
             try await Task.sleep(for: every)
+            if ContinuousClock.now - lastPrune > .seconds(60) {
+                lastPrune = .now
+                try await redis.call(WebhookLibrary.library, "prune_consumers", keys: keys.all, arguments: [3_600_000])
+            }
             let held = inFlight.ids
             if !held.isEmpty {
                 _ = try await redis.reply(RedisCommand("XCLAIM", [keys.events, WebhookKeys.group, options.consumer, "0"] + held + ["JUSTID"]))

@@ -89,6 +89,23 @@ redis.register_function('{{LIBRARY}}_ensure_group', function(keys, args)
   return 1
 end)
 
+-- Every start of a deliverer is a new consumer: those with nothing pending and silent for
+-- ARGV[1] ms are removed, in one step with the check (nothing pending can be lost).
+redis.register_function('{{LIBRARY}}_prune_consumers', function(keys, args)
+  local ok, consumers = pcall(redis.call, 'XINFO', 'CONSUMERS', keys[6], 'webhooks')
+  if not ok then return 0 end
+  local removed = 0
+  for _, consumer in ipairs(consumers) do
+    local info = {}
+    for i = 1, #consumer, 2 do info[consumer[i]] = consumer[i + 1] end
+    if tonumber(info['pending']) == 0 and tonumber(info['idle']) > tonumber(args[1]) then
+      redis.call('XGROUP', 'DELCONSUMER', keys[6], 'webhooks', info['name'])
+      removed = removed + 1
+    end
+  end
+  return removed
+end)
+
 redis.register_function('{{LIBRARY}}_remove', function(keys, args)
   local n = redis.call('HDEL', keys[1], args[1])
   if n == 1 then log(keys, {'kind', 'removed', 'subscription', args[1]}) end

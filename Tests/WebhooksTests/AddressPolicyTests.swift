@@ -1,4 +1,6 @@
+import RedisClient
 import Testing
+import JobQueue
 import Webhooks
 
 /// Which addresses a subscription without --allow-private may reach.
@@ -34,5 +36,29 @@ struct AddressPolicyTests {
         let body = Array(#"{"test": 2432232314}"#.utf8)
         #expect(secret.signature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330, body: body)
                 == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+    }
+}
+
+/// The body: the event's JSON line plus the queue, capped.
+struct DeliveryBodyTests {
+    func event(result: String) -> QueueEvent? {
+        QueueEvent(.array([.bulk(Array("1795489200123-0".utf8)), .array(["event", "completed", "id", "j1", "type", "noop", "attempt", "1",
+                                                                            "meta", #"{"ticket":"T-1"}"#, "result", result].map { .bulk(Array($0.utf8)) })]))
+    }
+
+    @Test func carriesTheEventAndTheQueueAndCapsTheSize() throws {
+        let small = try JSONValue.parse(DeliveryBody.make(try #require(event(result: #"{"pop":"p-1"}"#)), queue: "prov"))
+        #expect(small["type"]?.stringValue == "job.completed")
+        #expect(small["timestamp"]?.stringValue == "2026-11-24T03:00:00.123Z")
+        #expect(small["data"]?["queue"]?.stringValue == "prov")
+        #expect(small["data"]?["result"]?["pop"]?.stringValue == "p-1")
+        #expect(small["data"]?["meta"]?["ticket"]?.stringValue == "T-1")
+        #expect(small["data"]?["streamId"]?.stringValue == "1795489200123-0")
+        let huge = #"{"blob":""# + String(repeating: "x", count: 300_000) + #""}"#
+        let bytes = DeliveryBody.make(try #require(event(result: huge)), queue: "prov")
+        #expect(bytes.count <= DeliveryBody.maxBytes)
+        let capped = try JSONValue.parse(bytes)
+        #expect(capped["data"]?["result"]?["truncated"]?.boolValue == true)
+        #expect(capped["data"]?["id"]?.stringValue == "j1")
     }
 }

@@ -241,6 +241,30 @@ import TestSupport
         }
     }
 
+    @Test func thePerEndpointLimitHoldsAndSIGTERMStopsTheDeliverer() async throws {
+        try await withRedisServer { server in
+            let placeholder = try Receiver(secrets: [], directory: server.directory)
+            let added = try await add(server, queue: "pe", url: "http://127.0.0.1:\(placeholder.port)/", ["--allow-private"])
+            let receiver = Receiver(copying: placeholder, secrets: [added.secret])
+            try receiver.behave("200 0.3")
+            try await receiver.start()
+            defer { receiver.stop() }
+            let deliverer = try DelivererProcess(redis: server, queue: "pe", arguments: DelivererProcess.fastArguments + ["--per-endpoint", "2"])
+            defer { deliverer.kill() }
+            let ids = (1...8).map { "pe-\($0)" }
+            try await withQueue(server, name: "pe") { queue in
+                try await withWorker(queue) {
+                    try await queue.pushJobs(ids)
+                    try await queue.waitForTerminal(ids)
+                }
+            }
+            try await eventually("all delivered") { Set(receiver.deliveries().map(\.jobID)) == Set(ids) }
+            #expect(receiver.deliveries().map(\.concurrent).max() == 2)
+            deliverer.process.signal(SIGTERM)
+            #expect(try await deliverer.process.wait() == 0)
+        }
+    }
+
     @Test func duringARotationBothTheOldAndTheNewSecretVerify() async throws {
         try await withRedisServer { server in
             let placeholder = try Receiver(secrets: [], directory: server.directory)

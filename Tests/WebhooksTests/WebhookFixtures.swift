@@ -55,6 +55,8 @@ final class Receiver: @unchecked Sendable {
     struct Delivery {
         var webhookID: String
         var verifiedWith: [Int]
+        /// Requests the receiver was answering when this one came, itself included.
+        var concurrent: Int
         var body: JSONValue
         var jobID: String { body["data"]?["id"]?.stringValue ?? "" }
         var event: String { body["data"]?["event"]?.stringValue ?? "" }
@@ -65,7 +67,7 @@ final class Receiver: @unchecked Sendable {
         return text.split(separator: "\n").compactMap { line in
             guard let value = try? JSONValue.parse(String(line)), let id = value["webhookId"]?.stringValue else { return nil }
             return Delivery(webhookID: id, verifiedWith: value["verifiedWith"]?.arrayValue?.compactMap(\.intValue).map(Int.init) ?? [],
-                            body: value["body"] ?? .null)
+                            concurrent: Int(value["concurrent"]?.intValue ?? 0), body: value["body"] ?? .null)
         }
     }
 

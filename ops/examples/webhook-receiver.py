@@ -7,7 +7,8 @@
 
 Each POST whose signature verifies with at least one --secret is answered 204 and appended
 to --out as one JSON line: {"webhookId", "timestamp", "verifiedWith": [indexes of the
-secrets that verified], "body": the parsed body}. A bad or missing signature gets 401 and is
+secrets that verified], "concurrent": requests being answered when it came, "body": the
+parsed body}. A bad or missing signature gets 401 and is
 not recorded. --status-file, read on every request, changes the answer at runtime (for
 tests): a status ("500", "410") and optionally a delay in seconds ("200 12"); a missing or
 empty file means 204 at once. A request answered with anything but 2xx is not recorded.
@@ -31,6 +32,7 @@ parser.add_argument("--status-file")
 args = parser.parse_args()
 hooks = [Webhook(secret) for secret in args.secret]
 lock = threading.Lock()
+in_flight = [0]
 
 
 def behaviour():
@@ -46,6 +48,16 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):
+        with lock:
+            in_flight[0] += 1
+            concurrent = in_flight[0]
+        try:
+            self.receive(concurrent)
+        finally:
+            with lock:
+                in_flight[0] -= 1
+
+    def receive(self, concurrent):
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
         headers = {name.lower(): value for name, value in self.headers.items()}
         verified = []
@@ -62,7 +74,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(delay)
         if 200 <= status < 300:
             line = json.dumps({"webhookId": headers.get("webhook-id"), "timestamp": headers.get("webhook-timestamp"),
-                               "verifiedWith": verified, "body": json.loads(body)})
+                               "verifiedWith": verified, "concurrent": concurrent, "body": json.loads(body)})
             with lock, open(args.out, "a") as out:
                 out.write(line + "\n")
         self.answer(status)
