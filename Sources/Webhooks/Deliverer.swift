@@ -251,21 +251,33 @@ struct Lane: Sendable {
         try await redis.call(WebhookLibrary.library, "settle", keys: keys.all, arguments: arguments)
     }
 
+    /// Claims only as many due retries as it can start now (at most `concurrency` in flight),
+    /// so a claimed retry is attempted well within its lease.
     func retryLoop() async throws {
-        while !Task.isCancelled {
-            let reply = try await redis.call(WebhookLibrary.library, "claim", keys: keys.all,
-                                             arguments: [options.retryLease.ms, options.batch])
-            let flat = reply.array ?? []
-            let now = try await redisTimeMs()
-            try await withThrowingTaskGroup(of: Void.self) { group in
+        let slots = Limiter(limit: options.concurrency)
+        try await withThrowingDiscardingTaskGroup { group in
+            while !Task.isCancelled {
+                let free = min(options.batch, slots.available)
+                if free == 0 {
+                    // Every slot busy: wait for one to come back.
+                    try await slots.acquire()
+                    slots.release()
+                    continue
+                }
+                let reply = try await redis.call(WebhookLibrary.library, "claim", keys: keys.all, arguments: [options.retryLease.ms, free])
+                let flat = reply.array ?? []
+                let now = try await redisTimeMs()
                 for index in stride(from: 0, to: flat.count - 2, by: 3) {
                     guard let id = flat[index].string, let raw = flat[index + 1].string else { continue }
                     let subscription = flat[index + 2].string.flatMap { Subscription(id: String(id.split(separator: "/").last ?? ""), json: $0) }
-                    group.addTask { try await self.retry(id, record: raw, subscription: subscription, redisNowMs: now) }
+                    try await slots.acquire()
+                    group.addTask {
+                        defer { slots.release() }
+                        try await self.retry(id, record: raw, subscription: subscription, redisNowMs: now)
+                    }
                 }
-                try await group.waitForAll()
+                if flat.count / 3 < free { try await Task.sleep(for: options.retryPoll) }
             }
-            if flat.count / 3 < options.batch { try await Task.sleep(for: options.retryPoll) }
         }
     }
 

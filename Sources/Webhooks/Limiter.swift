@@ -12,6 +12,9 @@ final class Limiter: Sendable {
 
     init(limit: Int) { state = Mutex(State(available: limit)) }
 
+    /// Slots free now (none while anyone waits).
+    var available: Int { state.withLock { $0.waiters.isEmpty ? $0.available : 0 } }
+
     func acquire() async throws {
         let ticket = state.withLock { state -> UInt64 in
             state.nextTicket += 1

@@ -187,6 +187,7 @@ struct WebhooksCommand: AsyncParsableCommand {
         @Option(help: .hidden, transform: DurationArgument.parse) var claimIdle = DurationArgument(.seconds(30))
         @Option(help: .hidden, transform: DurationArgument.parse) var retryPoll = DurationArgument(.seconds(1))
         @Option(help: .hidden, transform: DurationArgument.parse) var block = DurationArgument(.seconds(2))
+        @Option(help: .hidden, transform: DurationArgument.parse) var retryLease: DurationArgument?
 
         func validate() throws {
             guard (1...10_000).contains(concurrency) else { throw ValidationError("--concurrency: must be from 1 to 10000") }
@@ -224,7 +225,9 @@ struct WebhooksCommand: AsyncParsableCommand {
             options.claimIdle = claimIdle.duration
             options.retryPoll = retryPoll.duration
             options.block = block.duration
-            options.retryLease = timeout.duration * 3 + .seconds(10)
+            // Long enough for a claimed retry to wait its endpoint's turn behind a full
+            // process's worth of others to the same endpoint, each taking the whole timeout.
+            options.retryLease = retryLease?.duration ?? timeout.duration * (concurrency / perEndpoint + 2) + .seconds(10)
             var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
             if let metricsPort {
                 let registry = Self.bootstrapMetrics()

@@ -105,7 +105,7 @@ import TestSupport
             let receiver = Receiver(copying: placeholder, secrets: [subscription.secret])
             defer { receiver.stop() }
             let patient = ["--retry-schedule", "100ms,200ms,400ms", "--give-up-after", "10m", "--claim-idle", "1s",
-                           "--retry-poll", "100ms", "--block", "200ms", "--timeout", "1s"]
+                           "--retry-poll", "100ms", "--block", "200ms", "--timeout", "1s", "--retry-lease", "3s"]
             var deliverer = try DelivererProcess(redis: server, queue: "chaos", arguments: patient)
             try await withQueue(server, name: "chaos") { queue in
                 try await withWorker(queue) {
