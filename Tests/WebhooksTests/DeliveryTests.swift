@@ -249,8 +249,6 @@ import TestSupport
             try receiver.behave("200 0.3")
             try await receiver.start()
             defer { receiver.stop() }
-            let deliverer = try DelivererProcess(redis: server, queue: "pe", arguments: DelivererProcess.fastArguments + ["--per-endpoint", "2"])
-            defer { deliverer.kill() }
             let ids = (1...8).map { "pe-\($0)" }
             try await withQueue(server, name: "pe") { queue in
                 try await withWorker(queue) {
@@ -258,6 +256,9 @@ import TestSupport
                     try await queue.waitForTerminal(ids)
                 }
             }
+            // Started once every event is there: all eight are due at once, two may go.
+            let deliverer = try DelivererProcess(redis: server, queue: "pe", arguments: DelivererProcess.fastArguments + ["--per-endpoint", "2"])
+            defer { deliverer.kill() }
             try await eventually("all delivered") { Set(receiver.deliveries().map(\.jobID)) == Set(ids) }
             #expect(receiver.deliveries().map(\.concurrent).max() == 2)
             deliverer.process.signal(SIGTERM)
