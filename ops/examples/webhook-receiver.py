@@ -52,10 +52,12 @@ class Handler(BaseHTTPRequestHandler):
             in_flight[0] += 1
             concurrent = in_flight[0]
         try:
-            self.receive(concurrent)
+            status = self.receive(concurrent)
         finally:
+            # Before answering: once the client has its answer it may send the next request.
             with lock:
                 in_flight[0] -= 1
+        self.answer(status)
 
     def receive(self, concurrent):
         body = self.rfile.read(int(self.headers.get("content-length", "0")))
@@ -68,7 +70,7 @@ class Handler(BaseHTTPRequestHandler):
             except Exception:
                 pass
         if not verified:
-            return self.answer(401)
+            return 401
         status, delay = behaviour()
         if delay:
             time.sleep(delay)
@@ -77,7 +79,7 @@ class Handler(BaseHTTPRequestHandler):
                                "verifiedWith": verified, "concurrent": concurrent, "body": json.loads(body)})
             with lock, open(args.out, "a") as out:
                 out.write(line + "\n")
-        self.answer(status)
+        return status
 
     def answer(self, status):
         self.send_response(status)
