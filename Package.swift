@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (each imports only what is above it):
 //   CHiredis → RedisClient → JobQueue ─────────────────┐
 //   CCurl → HTTPTransport, OVHModels → OVHClient ──────┴→ ConnectJobs → connectq
+//   JobQueue + HTTPTransport → Webhooks → Dashboard, connectq
 //   OVHModels → OVHSimulator → ovh-simulator
 let package = Package(
     name: "connectq",

@@ -10,8 +10,8 @@ to --out as one JSON line: {"webhookId", "timestamp", "verifiedWith": [indexes o
 secrets that verified], "concurrent": requests being answered when it came, "body": the
 parsed body}. A bad or missing signature gets 401 and is
 not recorded. --status-file, read on every request, changes the answer at runtime (for
-tests): a status ("500", "410") and optionally a delay in seconds ("200 12"); a missing or
-empty file means 204 at once. A request answered with anything but 2xx is not recorded.
+tests): a status ("500", "410"), optionally a delay in seconds ("200 12") and the size of a
+body to answer with ("200 0 10000"); a missing or empty file means 204 at once. A request answered with anything but 2xx is not recorded.
 Install: python3 -m venv v && v/bin/pip install standardwebhooks (ops/lib/python-venv.sh).
 """
 import argparse
@@ -37,11 +37,11 @@ in_flight = [0]
 
 def behaviour():
     if not args.status_file or not os.path.exists(args.status_file):
-        return 204, 0.0
+        return 204, 0.0, 0
     parts = open(args.status_file).read().split()
     if not parts:
-        return 204, 0.0
-    return int(parts[0]), float(parts[1]) if len(parts) > 1 else 0.0
+        return 204, 0.0, 0
+    return int(parts[0]), float(parts[1]) if len(parts) > 1 else 0.0, int(parts[2]) if len(parts) > 2 else 0
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -69,9 +69,10 @@ class Handler(BaseHTTPRequestHandler):
                 verified.append(index)
             except Exception:
                 pass
+        self.answer_bytes = 0
         if not verified:
             return 401
-        status, delay = behaviour()
+        status, delay, self.answer_bytes = behaviour()
         if delay:
             time.sleep(delay)
         if 200 <= status < 300:
@@ -82,9 +83,11 @@ class Handler(BaseHTTPRequestHandler):
         return status
 
     def answer(self, status):
+        body = b"x" * getattr(self, "answer_bytes", 0)
         self.send_response(status)
-        self.send_header("content-length", "0")
+        self.send_header("content-length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *_):
         pass
