@@ -26,12 +26,13 @@ public struct HTTPRequest: Sendable {
     public struct Pin: Sendable, Equatable {
         public var host: String
         public var port: Int
-        public var address: String
+        /// Numeric IPv4 or IPv6 addresses, tried in this order.
+        public var addresses: [String]
 
-        public init(host: String, port: Int, address: String) {
+        public init(host: String, port: Int, addresses: [String]) {
             self.host = host
             self.port = port
-            self.address = address
+            self.addresses = addresses
         }
     }
 

@@ -175,9 +175,9 @@ private final class Transfer {
         }
         if code == 0 { code = ccurl_set_headers(easy, headerList) }
         if code == 0, let pin = request.pin {
-            let address = pin.address.contains(":") ? "[\(pin.address)]" : pin.address
+            let addresses = pin.addresses.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ",")
             let host = pin.host.contains(":") ? "[\(pin.host)]" : pin.host
-            resolveList = ccurl_slist_append(nil, "\(host):\(pin.port):\(address)")
+            resolveList = ccurl_slist_append(nil, "\(host):\(pin.port):\(addresses)")
             code = ccurl_set_pinned(easy, resolveList)
         }
         if code == 0 { code = ccurl_set_timeouts(easy, max(1, Int(request.timeout.milliseconds)), max(1, Int(connectTimeout.milliseconds))) }

@@ -9,12 +9,12 @@ public enum AddressPolicy {
         public let description: String
     }
 
-    /// The checked target: the request goes to `address` (the connection is pinned to it,
-    /// so a second DNS answer cannot send it elsewhere).
+    /// The checked target: the request goes to one of `addresses` (the connection is pinned
+    /// to them, so a second DNS answer cannot send it elsewhere).
     public struct Target: Sendable, Equatable {
         public var host: String
         public var port: Int
-        public var address: String
+        public var addresses: [String]
     }
 
     /// Checks the URL's form: http or https, a host, no user info.
@@ -31,8 +31,8 @@ public enum AddressPolicy {
         return (scheme, host, components.port ?? (scheme == "https" ? 443 : 80))
     }
 
-    /// Resolves the URL's host and checks every address it resolves to; the first becomes the
-    /// target. Blocking DNS runs off Swift's cooperative pool.
+    /// Resolves the URL's host and checks every address it resolves to, all of which become
+    /// the target. Blocking DNS runs off Swift's cooperative pool.
     public static func check(_ url: String, allowPrivate: Bool) async throws(Refusal) -> Target {
         let (_, host, port) = try parse(url)
         let resolved = await withCheckedContinuation { continuation in
@@ -51,7 +51,7 @@ public enum AddressPolicy {
                 }
             }
         }
-        return Target(host: host, port: port, address: addresses[0])
+        return Target(host: host, port: port, addresses: addresses)
     }
 
     static func resolve(_ host: String) -> Result<[String], Refusal> {

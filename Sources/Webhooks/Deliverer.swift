@@ -35,11 +35,14 @@ public final class Deliverer: Service, Sendable {
     }
 
     public func run() async throws {
-        defer { http.shutdown() }
+        let lanes = queues.map { Lane(deliverer: self, queue: $0) }
+        defer {
+            http.shutdown()
+            lanes.forEach { $0.redis.close() }
+        }
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for queue in self.queues {
-                    let lane = Lane(deliverer: self, queue: queue)
+                for lane in lanes {
                     group.addTask { await lane.keepGoing("reading events") { try await lane.readLoop() } }
                     group.addTask { await lane.keepGoing("retrying") { try await lane.retryLoop() } }
                     group.addTask { await lane.keepGoing("claiming abandoned events") { try await lane.claimLoop() } }
@@ -80,7 +83,7 @@ public final class Deliverer: Service, Sendable {
         ]
         var request = HTTPRequest(method: "POST", url: subscription.url, headers: headers, body: body, timeout: options.timeout,
                                   maxResponseBodyBytes: options.maxResponseBytes,
-                                  pin: .init(host: target.host, port: target.port, address: target.address))
+                                  pin: .init(host: target.host, port: target.port, addresses: target.addresses))
         request.keepsTruncatedBody = true
         do {
             let response = try await http.send(request)

@@ -78,7 +78,7 @@ end)
 -- The group is gone while subscriptions exist (the stream was deleted, or Redis came back
 -- without it): made again from the stream's start, every event it now holds being newer
 -- than the loss. Returns 1 when it made it.
-redis.register_function('{{LIBRARY}}_ensure_group', function(keys, args)
+redis.register_function('{{LIBRARY}}_ensure_group', function(keys)
   if redis.call('HLEN', keys[1]) == 0 then return 0 end
   local ok, err = pcall(redis.call, 'XGROUP', 'CREATE', keys[6], 'webhooks', '0', 'MKSTREAM')
   if not ok then

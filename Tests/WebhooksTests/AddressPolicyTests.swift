@@ -21,7 +21,7 @@ struct AddressPolicyTests {
         for url in ["http://2130706433:8080/", "http://0x7f.1:8080/", "http://localhost:8080/", "http://[::ffff:7f00:1]:8080/"] {
             await #expect(throws: AddressPolicy.Refusal.self, "\(url)") { _ = try await AddressPolicy.check(url, allowPrivate: false) }
         }
-        #expect(try await AddressPolicy.check("http://127.0.0.1:8080/", allowPrivate: true).address == "127.0.0.1")
+        #expect(try await AddressPolicy.check("http://127.0.0.1:8080/", allowPrivate: true).addresses == ["127.0.0.1"])
     }
 
     @Test func refusesOtherSchemesAndCredentials() {

@@ -10,7 +10,7 @@ struct PinnedConnectionTests {
         // `.invalid` never resolves (RFC 6761): a connection can only come from the pin.
         let url = "http://hooks.example.invalid:\(listener.port)/"
         var request = HTTPRequest(method: "POST", url: url, body: Array("{}".utf8), timeout: .milliseconds(500),
-                                  pin: .init(host: "hooks.example.invalid", port: listener.port, address: "127.0.0.1"))
+                                  pin: .init(host: "hooks.example.invalid", port: listener.port, addresses: ["127.0.0.1"]))
         await #expect { _ = try await transport.send(request) } throws: { ($0 as? HTTPError).map { if case .timeout = $0 { true } else { false } } ?? false }
         #expect(listener.wasConnected)
         // Without the pin (a transport of its own: libcurl keeps pins in its DNS cache), DNS says no.
