@@ -4,6 +4,7 @@ import PackageDescription
 // Layers (each imports only what is above it):
 //   CHiredis → RedisClient → JobQueue ─────────────────┐
 //   CCurl → HTTPTransport, OVHModels → OVHClient ──────┴→ ConnectJobs → connectq
+//   JobQueue + HTTPTransport → Webhooks → Dashboard, connectq
 //   OVHModels → OVHSimulator → ovh-simulator
 let package = Package(
     name: "connectq",
@@ -71,12 +72,18 @@ let package = Package(
             plugins: ["EmbedLua"]
         ),
         .target(
+            name: "Webhooks",
+            dependencies: ["JobQueue", "RedisClient", "HTTPTransport", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")]
+        ),
+        .target(
             name: "ConnectJobs",
             dependencies: ["JobQueue", "RedisClient", "OVHClient", "OVHModels"]
         ),
         .target(
             name: "Dashboard",
-            dependencies: ["JobQueue", "RedisClient", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["JobQueue", "RedisClient", "Webhooks", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .executableTarget(
@@ -84,6 +91,7 @@ let package = Package(
             dependencies: [
                 "ConnectJobs",
                 "Dashboard",
+                "Webhooks",
                 "OVHClient",
                 "JobQueue",
                 "RedisClient",
@@ -129,8 +137,12 @@ let package = Package(
             dependencies: ["JobQueue", "RedisClient", "TestSupport", "ConnectJobs", "OVHClient", "OVHModels", "OVHSimulator", "HTTPTransport"]
         ),
         .testTarget(
+            name: "WebhooksTests",
+            dependencies: ["Webhooks", "JobQueue", "RedisClient", "HTTPTransport", "TestSupport"]
+        ),
+        .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport",
+            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport", "Webhooks",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),

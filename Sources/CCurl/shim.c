@@ -45,6 +45,17 @@ int ccurl_set_headers(CURL *easy, struct curl_slist *headers) {
     return (int)curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
 }
 
+int ccurl_set_pinned(CURL *easy, struct curl_slist *resolve) {
+    CURLcode code = curl_easy_setopt(easy, CURLOPT_RESOLVE, resolve);
+    if (code != CURLE_OK) return (int)code;
+    code = curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    if (code != CURLE_OK) return (int)code;
+    /* No proxy from the environment: the request must go to the checked address itself. */
+    code = curl_easy_setopt(easy, CURLOPT_NOPROXY, "*");
+    if (code != CURLE_OK) return (int)code;
+    return (int)curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+}
+
 int ccurl_set_timeouts(CURL *easy, long total_ms, long connect_ms) {
     CURLcode code = curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, total_ms);
     if (code != CURLE_OK) return (int)code;

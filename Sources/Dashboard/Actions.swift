@@ -1,6 +1,7 @@
 import Hummingbird
 import JobQueue
 import RedisClient
+import Webhooks
 
 /// The POSTs (each already past the CSRF check): they change the queue through its
 /// functions, then redirect (303) to a page that shows what happened to each id.
@@ -50,6 +51,19 @@ struct Actions {
         }
         context.logger.info("dashboard \(pausing ? "pause" : "resume")", metadata: ["queue": "\(name)"])
         return redirect(to: Self.safeBack(form.back, queue: nil), flash: [line], context: context)
+    }
+
+    struct RedeliverForm: Decodable {
+        var id: String
+    }
+
+    func redeliver(_ queue: Queue, _ request: Request, _ context: DashboardContext) async throws -> Response {
+        let form = try await request.decode(as: RedeliverForm.self, context: context)
+        guard form.id.utf8.count <= 200 else { throw HTTPError(.badRequest, message: "id: at most 200 bytes") }
+        let done = try await WebhookStore(redis: queue.redis, queue: queue.keys.queue).redeliver(form.id)
+        let line = done ? "Redeliver \(form.id): due now." : "Redeliver \(form.id): not among the deliveries that gave up (redelivered already?)."
+        context.logger.info("dashboard webhook redeliver", metadata: ["queue": "\(queue.keys.queue)", "delivery": "\(form.id)"])
+        return redirect(to: Link.queue(queue.keys.queue) + "/webhooks", flash: [line], context: context)
     }
 
     /// `verb id: outcome` per id, the first few of them, then counts per outcome.

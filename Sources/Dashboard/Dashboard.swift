@@ -42,6 +42,8 @@ public struct Dashboard: Sendable {
         router.get("/queues/:queue/jobs") { request, context in try await JobListPage(queue: try queue(context)).render(request, context) }
         router.get("/queues/:queue/job") { request, context in try await JobPage(queue: try queue(context)).render(request, context) }
         router.post("/queues/:queue/jobs/action") { request, context in try await actions.jobs(try queue(context), request, context) }
+        router.get("/queues/:queue/webhooks") { _, context in try await WebhooksPage(queue: try queue(context)).render(context) }
+        router.post("/queues/:queue/webhooks/redeliver") { request, context in try await actions.redeliver(try queue(context), request, context) }
         router.post("/queues/:queue/pause") { request, context in try await actions.pause(try queue(context), pausing: true, request, context) }
         router.post("/queues/:queue/resume") { request, context in try await actions.pause(try queue(context), pausing: false, request, context) }
         return router

@@ -44,7 +44,7 @@ struct HomePage {
         let id = "queue-" + Link.encode(name)
         return """
             <section class="card" id="\(id)" data-live>
-            <h2>Queue <a href="\(Link.jobs(name))">\(name)</a> \(stats.paused ? HTML("<span class=\"badge paused\">paused</span>") : HTML("<span class=\"badge\">running</span>")) \(pauseForm)</h2>
+            <h2>Queue <a href="\(Link.jobs(name))">\(name)</a> \(stats.paused ? HTML("<span class=\"badge paused\">paused</span>") : HTML("<span class=\"badge\">running</span>")) \(pauseForm) <a class="small" href="\(Link.queue(name))/webhooks">webhooks</a></h2>
             <div class="counts">\(tiles)</div>
             <p class="muted">\(stats.workers) worker\(stats.workers == 1 ? "" : "s") alive\(oldest)</p>
             <h3>Last hour</h3>\(chart.svg)

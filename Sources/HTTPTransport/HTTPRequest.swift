@@ -14,12 +14,33 @@ public struct HTTPRequest: Sendable {
     /// It runs on that thread and holds it up: a cheap, local read (a lease's deadline, a
     /// hold the caller already knows of), never I/O.
     public var mayStart: (@Sendable () -> Bool)?
+    /// Connect to this numeric address for the URL's host and port without asking DNS, and
+    /// speak only http or https (no redirect is followed either way): a caller that checked
+    /// where a name points pins the connection to what it checked.
+    public var pin: Pin?
+    /// Past `maxResponseBodyBytes` the transfer still stops there, but `send` answers with
+    /// the status and the body cut at the cap instead of failing: for a caller that needs
+    /// only the status (a webhook's endpoint may answer 200 with any page).
+    public var keepsTruncatedBody = false
+
+    public struct Pin: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        /// Numeric IPv4 or IPv6 addresses, tried in this order.
+        public var addresses: [String]
+
+        public init(host: String, port: Int, addresses: [String]) {
+            self.host = host
+            self.port = port
+            self.addresses = addresses
+        }
+    }
 
     public static let defaultMaxResponseBodyBytes = 8 << 20
 
     public init(method: String, url: String, headers: [(name: String, value: String)] = [], body: [UInt8]? = nil,
                 timeout: Duration = .seconds(180), maxResponseBodyBytes: Int = defaultMaxResponseBodyBytes,
-                mayStart: (@Sendable () -> Bool)? = nil) {
+                mayStart: (@Sendable () -> Bool)? = nil, pin: Pin? = nil) {
         self.method = method
         self.url = url
         self.headers = headers
@@ -27,6 +48,7 @@ public struct HTTPRequest: Sendable {
         self.timeout = timeout
         self.maxResponseBodyBytes = maxResponseBodyBytes
         self.mayStart = mayStart
+        self.pin = pin
     }
 }
 

@@ -148,13 +148,17 @@ private final class Transfer {
     private var bodyTooLarge = false
     private var headerLines: [String] = []
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var resolveList: UnsafeMutablePointer<curl_slist>?
 
     init(request: HTTPRequest, reply: Reply) {
         self.request = request
         self.reply = reply
     }
 
-    deinit { ccurl_slist_free(headerList) }
+    deinit {
+        ccurl_slist_free(headerList)
+        ccurl_slist_free(resolveList)
+    }
 
     func makeHandle(connectTimeout: Duration) -> Result<OpaquePointer, HTTPError> {
         guard let easy = ccurl_easy_init() else { return .failure(.invalidRequest("curl_easy_init failed")) }
@@ -170,6 +174,12 @@ private final class Transfer {
             headerList = ccurl_slist_append(headerList, line)
         }
         if code == 0 { code = ccurl_set_headers(easy, headerList) }
+        if code == 0, let pin = request.pin {
+            let addresses = pin.addresses.map { $0.contains(":") ? "[\($0)]" : $0 }.joined(separator: ",")
+            let host = pin.host.contains(":") ? "[\(pin.host)]" : pin.host
+            resolveList = ccurl_slist_append(nil, "\(host):\(pin.port):\(addresses)")
+            code = ccurl_set_pinned(easy, resolveList)
+        }
         if code == 0 { code = ccurl_set_timeouts(easy, max(1, Int(request.timeout.milliseconds)), max(1, Int(connectTimeout.milliseconds))) }
         let me = Unmanaged.passUnretained(self).toOpaque()
         if code == 0 { code = ccurl_set_write_callback(easy, { data, size, count, user in
@@ -204,6 +214,10 @@ private final class Transfer {
     }
 
     func complete(code: Int32, status: Int) {
+        if bodyTooLarge && request.keepsTruncatedBody && status > 0 {
+            finish(.success(HTTPResponse(status: status, headers: parsedHeaders, body: body)))
+            return
+        }
         if bodyTooLarge {
             finish(.failure(.responseTooLarge("\(request.method) \(request.url): HTTP \(status) with a body past the cap of "
                                               + "\(request.maxResponseBodyBytes) bytes; the transfer was aborted there")))
@@ -214,11 +228,14 @@ private final class Transfer {
             finish(.failure(ccurl_is_timeout(code) != 0 ? .timeout(message) : .network(message)))
             return
         }
-        let headers = headerLines.compactMap { line -> (name: String, value: String)? in
+        finish(.success(HTTPResponse(status: status, headers: parsedHeaders, body: body)))
+    }
+
+    private var parsedHeaders: [(name: String, value: String)] {
+        headerLines.compactMap { line -> (name: String, value: String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
         }
-        finish(.success(HTTPResponse(status: status, headers: headers, body: body)))
     }
 
     func finish(_ result: Result<HTTPResponse, HTTPError>) {

@@ -166,7 +166,8 @@ public struct QueueEvent: Sendable, Equatable {
     public var streamID: String
     public var fields: [String: String]
 
-    init?(_ entry: RedisValue) {
+    /// One entry as XRANGE, XREADGROUP or XAUTOCLAIM return it (id, then fields).
+    public init?(_ entry: RedisValue) {
         guard let parts = entry.array, parts.count == 2, let id = parts[0].string, let fields = parts[1].fieldMap else { return nil }
         self.streamID = id
         self.fields = fields

@@ -19,6 +19,9 @@ int ccurl_set_method(CURL *easy, const char *method);
 /* Copies the body; curl sends it with the request. */
 int ccurl_set_body(CURL *easy, const char *data, long length);
 int ccurl_set_headers(CURL *easy, struct curl_slist *headers);
+/* Connects to the address of `resolve` ("host:port:address") without DNS, no redirect, no
+   proxy, http and https only. The list must outlive the transfer. */
+int ccurl_set_pinned(CURL *easy, struct curl_slist *resolve);
 int ccurl_set_timeouts(CURL *easy, long total_ms, long connect_ms);
 int ccurl_set_private(CURL *easy, void *pointer);
 void *ccurl_get_private(CURL *easy);
