@@ -9,7 +9,7 @@ import RedisClient
 enum WebhookLibrary {
     static let library = RedisFunctionLibrary(baseName: "connectq_webhooks", body: body)
 
-    private static let body = #"""
+    static let body = #"""
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

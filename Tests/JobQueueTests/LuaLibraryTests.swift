@@ -45,18 +45,11 @@ import TestSupport
     }
 
     private func expectLuacheckPasses(_ files: [String], only codes: String? = nil, in dir: URL) throws {
-        let report = dir.appendingPathComponent("report-\(UUID().uuidString).txt").path
-        let luacheck: ChildProcess
         do {
-            luacheck = try ChildProcess(["luacheck", "--std", "lua51", "--read-globals", "redis", "cjson", "cmsgpack", "bit", "unpack",
-                                         "--no-max-line-length", "--codes", "--no-color", "--formatter", "plain"]
-                                        + (codes.map { ["--only", $0] } ?? []) + ["--"] + files, outputPath: report)
+            let (status, report) = try Luacheck.run(files, only: codes, in: dir)
+            #expect(status == 0, "luacheck:\n\(report)")
         } catch {
             Issue.record("luacheck is not installed (Debian: apt-get install lua-check; ops/test installs it): \(error)")
-            return
         }
-        let status = luacheck.waitBlocking()
-        let output = (try? String(contentsOfFile: report, encoding: .utf8)) ?? ""
-        #expect(status == 0, "luacheck:\n\(output)")
     }
 }
