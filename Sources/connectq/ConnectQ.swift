@@ -9,7 +9,8 @@ struct ConnectQ: AsyncParsableCommand {
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
-                      DashboardCommand.self, DoctorCommand.self, SettingsCommand.self])
+                      DashboardCommand.self, DoctorCommand.self, SettingsCommand.self,
+                      APICommand.self, TokensCommand.self])
 
     /// `worker --config FILE` becomes the file's settings before the command line's.
     static func main() async {
