@@ -118,8 +118,8 @@ struct EnqueueRoute: Sendable {
     /// `idempotencyKey`; with the field that gave it.
     static func idempotencyKey(_ request: Request, value: JSONValue) throws -> (String?, String) {
         if let header = request.headers[idempotencyKeyHeader] {
-            guard (1...512).contains(header.utf8.count) else {
-                throw Problem.invalid("Idempotency-Key", "must be 1 to 512 bytes")
+            guard (1...512).contains(header.utf8.count), header.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                throw Problem.invalid("Idempotency-Key", "must be 1 to 512 printable ASCII characters, no spaces")
             }
             return (header, "Idempotency-Key")
         }

@@ -202,3 +202,14 @@ import TestSupport
         }
     }
 }
+
+extension APITests {
+    @Test func anIdempotencyKeyOutsideItsPatternIsRefused() async throws {
+        try await withAPI { api in
+            let answer = try await api.send("POST", "/v1/queues/test/jobs", headers: [("Idempotency-Key", "two words")], json: Self.noop)
+            #expect(answer.status == 400)
+            #expect(answer.problemErrors.first?.field == "Idempotency-Key")
+            #expect(try await api.queue.stats().waiting == 0)
+        }
+    }
+}

@@ -22,6 +22,10 @@ final class SSEClient: @unchecked Sendable {
     init(port: Int, path: String, headers: [String: String] = [:]) throws {
         guard let fd = loopbackSocket(port: port) else { throw FixtureError("cannot connect to 127.0.0.1:\(port)") }
         self.fd = fd
+        // A stream that stops answering fails the test instead of hanging it (heartbeats
+        // come every half second in tests).
+        var timeout = timeval(tv_sec: 30, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nAccept: text/event-stream\r\n"
         for (name, value) in headers { request += "\(name): \(value)\r\n" }
         request += "\r\n"
