@@ -213,3 +213,16 @@ extension APITests {
         }
     }
 }
+
+extension APITests {
+    /// Open (no token), the API answers only requests for a loopback name or an allowed
+    /// host: a page of another site reaching it through DNS rebinding gets 421.
+    @Test func whileOpenOnlyLoopbackNamesAndAllowedHostsAreServed() async throws {
+        try await withAPI(configure: { $0.allowedHosts = ["queue.internal"] }) { api in
+            let rebound = try await api.send("GET", "/v1/queues/test/jobs", headers: [("Host", "evil.example:\(api.port)")])
+            #expect(rebound.status == 421)
+            #expect(try await api.send("GET", "/v1/queues/test/jobs", headers: [("Host", "localhost:\(api.port)")]).status == 200)
+            #expect(try await api.send("GET", "/v1/queues/test/jobs", headers: [("Host", "queue.internal")]).status == 200)
+        }
+    }
+}
