@@ -226,3 +226,26 @@ extension APITests {
         }
     }
 }
+
+extension APITests {
+    /// A body with no Content-Length is refused as soon as the bytes read pass the limit,
+    /// before its end has been sent.
+    @Test func aChunkedBodyPastTheLimitIsRefusedBeforeItEnds() async throws {
+        try await withAPI(configure: { $0.maxBodyBytes = 4096 }) { api in
+            let fd = try #require(loopbackSocket(port: api.port))
+            defer { close(fd) }
+            var timeout = timeval(tv_sec: 20, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let chunk = String(repeating: " ", count: 8192)
+            let head = "POST /v1/queues/test/jobs HTTP/1.1\r\nHost: 127.0.0.1:\(api.port)\r\nContent-Type: application/json\r\n"
+                + "Transfer-Encoding: chunked\r\n\r\n" + String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n"
+            _ = head.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
+            // No last chunk: the body never ends, and the answer comes anyway.
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let count = recv(fd, &buffer, buffer.count, 0)
+            let answer = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+            #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
+            #expect(answer.lowercased().contains("content-type: application/problem+json"))
+        }
+    }
+}
