@@ -87,7 +87,7 @@ func withAPI(configure: @Sendable (inout APIOptions) -> Void = { _ in }, worker:
             options.eventsBlock = .milliseconds(200)
             configure(&options)
             var logger = Logger(label: "api")
-            logger.logLevel = .critical
+            logger.logLevel = ProcessInfo.processInfo.environment["API_TEST_LOG"] == nil ? .critical : .trace
             let apiClient = RedisClient(url: server.url, options: .init(clientName: "test-api"))
             defer { apiClient.close() }
             let application = try APIServer(redis: apiClient, registry: JobRegistry(validating: [NoopExecutor.self]), options: options)

@@ -232,18 +232,25 @@ extension APITests {
     /// before its end has been sent.
     @Test func aChunkedBodyPastTheLimitIsRefusedBeforeItEnds() async throws {
         try await withAPI(configure: { $0.maxBodyBytes = 4096 }) { api in
-            let fd = try #require(loopbackSocket(port: api.port))
-            defer { close(fd) }
-            var timeout = timeval(tv_sec: 20, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let chunk = String(repeating: " ", count: 8192)
-            let head = "POST /v1/queues/test/jobs HTTP/1.1\r\nHost: 127.0.0.1:\(api.port)\r\nContent-Type: application/json\r\n"
-                + "Transfer-Encoding: chunked\r\n\r\n" + String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n"
-            _ = head.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
-            // No last chunk: the body never ends, and the answer comes anyway.
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let count = recv(fd, &buffer, buffer.count, 0)
-            let answer = String(decoding: buffer.prefix(max(0, count)), as: UTF8.self)
+            let port = api.port
+            // Blocking socket calls on a thread of their own, not on the tasks' threads
+            // the server needs too.
+            let answer = await withCheckedContinuation { (done: CheckedContinuation<String, Never>) in
+                Thread {
+                    guard let fd = loopbackSocket(port: port) else { return done.resume(returning: "no connection") }
+                    defer { close(fd) }
+                    var timeout = timeval(tv_sec: 20, tv_usec: 0)
+                    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+                    let chunk = String(repeating: " ", count: 8192)
+                    let head = "POST /v1/queues/test/jobs HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: application/json\r\n"
+                        + "Transfer-Encoding: chunked\r\n\r\n" + String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n"
+                    _ = head.utf8CString.withUnsafeBufferPointer { send(fd, $0.baseAddress, $0.count - 1, 0) }
+                    // No last chunk: the body never ends, and the answer comes anyway.
+                    var buffer = [UInt8](repeating: 0, count: 4096)
+                    let count = recv(fd, &buffer, buffer.count, 0)
+                    done.resume(returning: String(decoding: buffer.prefix(max(0, count)), as: UTF8.self))
+                }.start()
+            }
             #expect(answer.hasPrefix("HTTP/1.1 413"), "\(answer)")
             #expect(answer.lowercased().contains("content-type: application/problem+json"))
         }

@@ -11,7 +11,7 @@ import TestSupport
     @Test func aStreamResumedWithLastEventIDMissesNothingAndRepeatsNothing() async throws {
         try await withAPI(worker: true) { api in
             let start = try await api.queue.lastEventID()
-            let first = try SSEClient(port: api.port, path: "/v1/queues/test/events?after=\(start)")
+            let first = try await SSEClient.open(port: api.port, path: "/v1/queues/test/events?after=\(start)")
             #expect(first.status == 200)
             #expect(first.contentType == "text/event-stream")
             let ids = try await api.enqueue(#"[{"type":"noop","args":{"sleepMs":50}},{"type":"noop","args":{"sleepMs":50}},{"type":"noop","args":{}}]"#)
@@ -21,7 +21,7 @@ import TestSupport
             // Jobs go on completing while no client is connected.
             let more = try await api.enqueue(#"[{"type":"noop","args":{}},{"type":"noop","args":{"sleepMs":20}}]"#)
             try await api.queue.waitForTerminal(ids + more)
-            let second = try SSEClient(port: api.port, path: "/v1/queues/test/events", headers: ["Last-Event-ID": try #require(received.last?.id)])
+            let second = try await SSEClient.open(port: api.port, path: "/v1/queues/test/events", headers: ["Last-Event-ID": try #require(received.last?.id)])
             defer { second.close() }
             let expected = try await api.queue.events(after: start, count: 10_000)
             try await eventually("every event after the resume point") { second.events.count >= expected.count - received.count }
@@ -37,9 +37,9 @@ import TestSupport
         try await withAPI { api in
             let start = try await api.queue.lastEventID()
             let ids = try await api.enqueue(#"[{"type":"noop","args":{},"meta":{"ticket":"A"}},{"type":"noop","args":{},"meta":{"ticket":"B"}}]"#)
-            let byJob = try SSEClient(port: api.port, path: "/v1/queues/test/events?after=\(start)&job=\(ids[1])")
+            let byJob = try await SSEClient.open(port: api.port, path: "/v1/queues/test/events?after=\(start)&job=\(ids[1])")
             defer { byJob.close() }
-            let byMeta = try SSEClient(port: api.port, path: "/v1/queues/test/events?after=\(start)&meta.ticket=A")
+            let byMeta = try await SSEClient.open(port: api.port, path: "/v1/queues/test/events?after=\(start)&meta.ticket=A")
             defer { byMeta.close() }
             try await eventually("the accepted events, filtered") { byJob.events.count == 1 && byMeta.events.count == 1 }
             #expect(byJob.events.first?.data.contains(ids[1]) == true)
@@ -49,7 +49,7 @@ import TestSupport
             // Trimmed past the resume point: said by an `event: gap`, then the rest.
             _ = try await api.enqueue(#"[{"type":"noop","args":{}},{"type":"noop","args":{}}]"#)
             try await api.queue.redis.send("XTRIM", api.queue.keys.events, "MAXLEN", 1)
-            let late = try SSEClient(port: api.port, path: "/v1/queues/test/events?after=\(start)")
+            let late = try await SSEClient.open(port: api.port, path: "/v1/queues/test/events?after=\(start)")
             defer { late.close() }
             try await eventually("a gap, then the one event left") { late.events.count >= 2 }
             #expect(late.events.first?.event == "gap")

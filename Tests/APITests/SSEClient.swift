@@ -10,18 +10,31 @@ final class SSEClient: @unchecked Sendable {
         var data: String
     }
 
-    let status: Int
-    let contentType: String?
+    private(set) var status = 0
+    private(set) var contentType: String?
     private let fd: Int32
     private let lock = NSLock()
     private var parsed: [Event] = []
     private var comments = 0
     private var ended = false
 
-    /// Connects and reads the answer's head; `headers` such as Last-Event-ID.
-    init(port: Int, path: String, headers: [String: String] = [:]) throws {
-        guard let fd = loopbackSocket(port: port) else { throw FixtureError("cannot connect to 127.0.0.1:\(port)") }
+    private init(fd: Int32) {
         self.fd = fd
+    }
+
+    /// Connects and reads the answer's head; `headers` such as Last-Event-ID. Every
+    /// blocking socket call is on a thread of its own: on the tasks' few threads it would
+    /// starve the server under test.
+    static func open(port: Int, path: String, headers: [String: String] = [:]) async throws -> SSEClient {
+        guard let fd = loopbackSocket(port: port) else { throw FixtureError("cannot connect to 127.0.0.1:\(port)") }
+        let client = SSEClient(fd: fd)
+        try await withCheckedThrowingContinuation { (started: CheckedContinuation<Void, any Error>) in
+            Thread { client.run(port: port, path: path, headers: headers, started: started) }.start()
+        }
+        return client
+    }
+
+    private func run(port: Int, path: String, headers: [String: String], started: CheckedContinuation<Void, any Error>) {
         // A stream that stops answering fails the test instead of hanging it (heartbeats
         // come every half second in tests).
         var timeout = timeval(tv_sec: 30, tv_usec: 0)
@@ -33,15 +46,18 @@ final class SSEClient: @unchecked Sendable {
         var head: [UInt8] = []
         var byte: UInt8 = 0
         while !head.ends(with: Array("\r\n\r\n".utf8)) {
-            guard recv(fd, &byte, 1, 0) == 1 else { throw FixtureError("the connection closed before the answer's head") }
+            guard recv(fd, &byte, 1, 0) == 1 else {
+                Foundation.close(fd)
+                return started.resume(throwing: FixtureError("the connection closed before the answer's head"))
+            }
             head.append(byte)
         }
         let lines = String(decoding: head, as: UTF8.self).components(separatedBy: "\r\n")
         status = Int(lines.first?.split(separator: " ").dropFirst().first ?? "") ?? 0
         contentType = lines.first { $0.lowercased().hasPrefix("content-type:") }.map { String($0.dropFirst(13)).trimmingCharacters(in: .whitespaces) }
         let chunked = lines.contains { $0.lowercased() == "transfer-encoding: chunked" }
-        let thread = Thread { [self] in self.read(chunked: chunked) }
-        thread.start()
+        started.resume()
+        read(chunked: chunked)
     }
 
     var events: [Event] { lock.withLock { parsed } }
