@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
@@ -86,12 +87,20 @@ let package = Package(
             dependencies: ["JobQueue", "RedisClient", "Webhooks", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(
+            name: "HTTPAPI",
+            dependencies: ["JobQueue", "RedisClient", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
+                           .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                           .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .executableTarget(
             name: "connectq",
             dependencies: [
                 "ConnectJobs",
                 "Dashboard",
                 "Webhooks",
+                "HTTPAPI",
                 "OVHClient",
                 "JobQueue",
                 "RedisClient",
@@ -145,6 +154,11 @@ let package = Package(
             dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport", "Webhooks",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
+        .testTarget(
+            name: "APITests",
+            dependencies: ["HTTPAPI", "JobQueue", "RedisClient", "TestSupport", "HTTPTransport",
+                           .product(name: "Hummingbird", package: "hummingbird")]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -55,6 +55,9 @@ public enum QueueKey: String, CaseIterable, Sendable {
     /// Shared by every queue: library name → the deadline of its last user's heartbeat, so
     /// libraries of versions no live worker runs are deleted.
     case libraries = "libraries"
+    /// `request:DIGEST`: what one idempotency key of the HTTP API gave (its request's print
+    /// and the ids), kept for a day, so a retried request gets the same ids back.
+    case requestPrefix = "request:"
 
     /// The name the Lua functions use for it.
     var luaName: String { String(describing: self) }

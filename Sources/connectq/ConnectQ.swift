@@ -9,7 +9,8 @@ struct ConnectQ: AsyncParsableCommand {
         subcommands: [WorkerCommand.self, EnqueueCommand.self, EventsCommand.self, JobCommand.self,
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
-                      DashboardCommand.self, DoctorCommand.self, SettingsCommand.self, WebhooksCommand.self])
+                      DashboardCommand.self, DoctorCommand.self, SettingsCommand.self,
+                      APICommand.self, TokensCommand.self, WebhooksCommand.self])
 
     /// `worker --config FILE` becomes the file's settings before the command line's.
     static func main() async {
@@ -23,6 +24,6 @@ struct ConnectQ: AsyncParsableCommand {
 
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {
-    static let current = "0.2.0 (wire contract version 2)"
+    static let current = "0.4.0 (wire contract version 4)"
 }
 }

@@ -17,7 +17,7 @@ TERMINAL = ("completed", "failed")
 FIXED_KEYS = {"inbox", "events", "waiting", "delayed", "active", "waitingChildren", "waitingResource",
               "completed", "failed", "failedDocs", "retainedBytes", "workers", "workerSeen", "wakeup",
               "idempotency", "sequence", "paused", "settings"}
-PREFIX_KEYS = ("job:", "intake:", "job-events:", "fetched:")
+PREFIX_KEYS = ("job:", "intake:", "job-events:", "fetched:", "request:")
 LOCK_HOLDERS = "connectq:{locks}:holders"
 LOCK_LINE_PREFIX = "connectq:{locks}:waiting:"
 LIBRARIES = "connectq:libraries"
@@ -414,6 +414,9 @@ def check_keys(client, known_ids):
         elif prefix == "fetched:":
             if client("PTTL", key) < 0:
                 problems.append(f"a fetch's reply kept for good: {key}")
+        elif prefix == "request:":
+            if client("PTTL", key) < 0:
+                problems.append(f"an API idempotency record kept for good: {key}")
     for queue in QUEUES:
         busy = [prefix_of(queue) + name for name in BUSY_KEYS]
         for key, n in zip(busy, sizes(client, busy)):

@@ -4,9 +4,13 @@ enum QueueFunction: String, CaseIterable, Sendable {
     case intake, accept, enqueue, fetch, complete, retry, fail, postpone, awaitChildren
     case saveCheckpoint, renewLeases, release, recoverStalled, recoverDeadWorkers, unregisterWorker
     case retryFailed, remove, claimResources, configure, cancel, pause, resume
+    /// The HTTP API's enqueue with a request's idempotency key.
+    case enqueueRequest
     /// Their keys are their own, not a queue's: the shared request budget's, and the
     /// libraries in use.
     case takeBudget, holdBudget, staleLibraries
+    /// The HTTP API's tokens, in their own key (`connectq:{api}:…`).
+    case admitRequest, changeToken
 
     var name: String { rawValue }
 }
