@@ -24,6 +24,8 @@ expect_file() { # PATH MODE
 expect_file /usr/local/bin/connectq 755
 expect_file /etc/systemd/system/connectq-worker@.service 644
 expect_file /etc/systemd/system/connectq-dashboard.service 644
+expect_file /etc/systemd/system/connectq-api.service 644
+expect_file /etc/systemd/system/connectq-webhooks.service 644
 expect_file /etc/connectq/worker.env 640
 expect_file /etc/connectq/dashboard.env 640
 expect_file /usr/local/share/bash-completion/completions/connectq 644
