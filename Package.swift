@@ -83,13 +83,16 @@ let package = Package(
             dependencies: ["JobQueue", "RedisClient", "OVHClient", "OVHModels"]
         ),
         .target(
+            name: "ServerSupport"
+        ),
+        .target(
             name: "Dashboard",
-            dependencies: ["JobQueue", "RedisClient", "Webhooks", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["JobQueue", "RedisClient", "Webhooks", "ServerSupport", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(
             name: "HTTPAPI",
-            dependencies: ["JobQueue", "RedisClient", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["JobQueue", "RedisClient", "ServerSupport", .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                            .product(name: "Crypto", package: "swift-crypto")]
@@ -151,7 +154,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DashboardTests",
-            dependencies: ["Dashboard", "JobQueue", "RedisClient", "TestSupport", "Webhooks",
+            dependencies: ["ServerSupport", "Dashboard", "JobQueue", "RedisClient", "TestSupport", "Webhooks",
                            .product(name: "Hummingbird", package: "hummingbird"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")]
         ),

@@ -1,3 +1,5 @@
+import ServerSupport
+
 /// The names the dashboard answers to, and the origins it takes changes from.
 ///
 /// A page of any site can have its own name resolve to 127.0.0.1 (DNS rebinding): the
@@ -18,7 +20,7 @@ struct AllowedHosts: Sendable, Equatable {
         let port = options.port == 0 ? nil : options.port
         let named = options.allowedHosts.compactMap(Authority.init(parsing:))
         var entries: [Authority] = []
-        if DashboardOptions.isWildcard(options.host) || DashboardOptions.isLoopback(options.host) {
+        if DashboardOptions.isWildcard(options.host) || HostName.isLoopback(options.host) {
             // Every address includes loopback: an SSH tunnel to it stays usable.
             entries += Self.loopbackNames.map { Authority(name: $0, port: port) }
         }

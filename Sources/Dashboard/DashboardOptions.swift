@@ -1,3 +1,5 @@
+import ServerSupport
+
 /// Where the dashboard listens and who may use it.
 public struct DashboardOptions: Sendable {
     /// Loopback by default: anything else needs `password`.
@@ -30,7 +32,7 @@ public struct DashboardOptions: Sendable {
     /// Refuses a dashboard that anyone on the network could use to retry, cancel or delete jobs.
     public func check() throws(DashboardError) {
         if let password, password.isEmpty { throw .emptyPassword }
-        if password == nil && !Self.isLoopback(host) { throw .passwordRequired(host: host) }
+        if password == nil && !HostName.isLoopback(host) { throw .passwordRequired(host: host) }
         guard (0...65_535).contains(port) else { throw .badPort(port) }
         if let bad = allowedHosts.first(where: { Authority(parsing: $0) == nil }) { throw .badAllowedHost(bad) }
     }
@@ -40,14 +42,6 @@ public struct DashboardOptions: Sendable {
         ["0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0"].contains(host)
     }
 
-    /// 127.0.0.0/8, ::1 and localhost; every other address (0.0.0.0 and :: included) is reachable from elsewhere.
-    public static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
-        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
-        return octets[0] == "127"
-    }
 }
 
 public enum DashboardError: Error, CustomStringConvertible, Equatable {

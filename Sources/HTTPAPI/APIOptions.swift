@@ -1,3 +1,5 @@
+import ServerSupport
+
 /// Where the HTTP API listens and how much it takes.
 public struct APIOptions: Sendable {
     public var host = "127.0.0.1"
@@ -21,17 +23,8 @@ public struct APIOptions: Sendable {
         self.port = port
     }
 
-    /// 127.0.0.0/8, ::1 and localhost; every other address (0.0.0.0 and :: included) is
-    /// reachable from elsewhere.
-    public static func isLoopback(_ host: String) -> Bool {
-        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
-        if bare == "localhost" || bare == "::1" || bare == "0:0:0:0:0:0:0:1" { return true }
-        let octets = bare.split(separator: ".", omittingEmptySubsequences: false)
-        guard octets.count == 4, octets.allSatisfy({ UInt8($0) != nil }) else { return false }
-        return octets[0] == "127"
-    }
 
-    public var listensOnLoopbackOnly: Bool { Self.isLoopback(host) }
+    public var listensOnLoopbackOnly: Bool { HostName.isLoopback(host) }
 
     public func check() throws(APIError) {
         guard (0...65_535).contains(port) else { throw .badOption("--port: must be from 0 to 65535, got \(port)") }

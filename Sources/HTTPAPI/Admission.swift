@@ -4,6 +4,7 @@ import HummingbirdAuth
 import Logging
 import JobQueue
 import RedisClient
+import ServerSupport
 
 /// Before any route under `/v1/queues`: the bearer token looked up, its use noted and one
 /// turn of its rate taken, in one function call per request (revoking takes effect on the
@@ -72,7 +73,7 @@ struct Admission: RouterMiddleware {
         } else if let colon = name.lastIndex(of: ":") {
             name = name[..<colon]
         }
-        return options.allowedHosts.contains(String(name)) || APIOptions.isLoopback(String(name))
+        return options.allowedHosts.contains(String(name)) || HostName.isLoopback(String(name))
     }
 }
 

@@ -48,12 +48,7 @@ struct APICommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        StandardErrorLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "connectq-api")
         let client = RedisClient(url: try RedisURL(redis), options: .init(clientName: "connectq-api"))
         defer { client.close() }

@@ -208,12 +208,7 @@ struct WebhooksCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let level = Logger.Level(rawValue: logLevel) ?? .info
-            LoggingSystem.bootstrap { label in
-                var handler = StreamLogHandler.standardError(label: label)
-                handler.logLevel = level
-                return handler
-            }
+            StandardErrorLogging.bootstrap(level: logLevel)
             let logger = Logger(label: "connectq.webhooks")
             let names = queueOptions.queueNames
             guard Set(names).count == names.count else { throw ValidationError("--queue: a queue is named twice in '\(queueOptions.queue)'") }

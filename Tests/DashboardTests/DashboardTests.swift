@@ -4,6 +4,7 @@ import Hummingbird
 import HTTPTypes
 import HummingbirdTesting
 import JobQueue
+import ServerSupport
 import Testing
 import TestSupport
 
@@ -134,8 +135,8 @@ import TestSupport
         #expect(throws: DashboardError.passwordRequired(host: "0.0.0.0")) { try DashboardOptions(host: "0.0.0.0").check() }
         #expect(throws: DashboardError.passwordRequired(host: "192.0.2.7")) { try DashboardOptions(host: "192.0.2.7").check() }
         #expect(throws: DashboardError.emptyPassword) { try DashboardOptions(host: "0.0.0.0", password: "").check() }
-        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"] { #expect(DashboardOptions.isLoopback(host), "\(host)") }
-        for host in ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "example.org", "127.0.0"] { #expect(!DashboardOptions.isLoopback(host), "\(host)") }
+        for host in ["127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"] { #expect(HostName.isLoopback(host), "\(host)") }
+        for host in ["0.0.0.0", "::", "10.0.0.1", "128.0.0.1", "example.org", "127.0.0"] { #expect(!HostName.isLoopback(host), "\(host)") }
 
         try await withDashboard(password: "s3cret") { _, _, connection in
             var browser = Browser(connection)

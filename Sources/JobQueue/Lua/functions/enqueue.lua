@@ -3,10 +3,6 @@
 -- Returns the root ids, or an error reply `DUPLICATE id ID …` (nothing inserted).
 --! uses: finish records
 local records = cmsgpack.unpack(ARGV[1])
-for _, r in ipairs(records) do
-  local taken = takenID(r)
-  if taken then
-    return redis.error_reply('DUPLICATE id ' .. taken .. ' is already used by a job still known to the queue')
-  end
-end
+local refused = duplicateIDError(records)
+if refused then return refused end
 return finish(insertTrees(records, nil))

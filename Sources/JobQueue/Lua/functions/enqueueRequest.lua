@@ -13,12 +13,8 @@ if seen[1] then
   return {0, cjson.decode(seen[2])}
 end
 local records = cmsgpack.unpack(ARGV[4])
-for _, r in ipairs(records) do
-  local taken = takenID(r)
-  if taken then
-    return redis.error_reply('DUPLICATE id ' .. taken .. ' is already used by a job still known to the queue')
-  end
-end
+local refused = duplicateIDError(records)
+if refused then return refused end
 local ids = insertTrees(records, nil)
 redis.call('HSET', requestKey, 'print', ARGV[2], 'ids', cjson.encode(ids))
 redis.call('PEXPIRE', requestKey, tonumber(ARGV[3]))

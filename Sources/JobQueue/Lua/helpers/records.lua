@@ -42,6 +42,18 @@ local function takenID(record)
   return nil
 end
 
+-- The error reply refusing a batch in which a job (or a child) has an id still known to the
+-- queue, nil when every id is free. Swift reads `DUPLICATE id ID`.
+local function duplicateIDError(records)
+  for _, r in ipairs(records) do
+    local taken = takenID(r)
+    if taken then
+      return redis.error_reply('DUPLICATE id ' .. taken .. ' is already used by a job still known to the queue')
+    end
+  end
+  return nil
+end
+
 -- The first job that holds `key` for the same work, false when none does (or it is past
 -- its retention, or failed), or nil and the holder's id when it holds it for other work.
 local function idempotencyHolder(key, print)
