@@ -107,6 +107,26 @@ import TestSupport
         #expect(oneBatch.sharedAcrossBatches.isEmpty && oneBatch.serialized.first?.resource == "ovh:occ:\(sn)")
     }
 
+    /// The estimate against a real run: two whole L3 services on the simulator, each task
+    /// over before its first look, every request the worker sends counted but `/auth/time` (the simulator's own state page is not the API).
+    @Test func theEstimateIsWhatAWorkerSendsOnTheUsualPath() async throws {
+        try await ProvisioningPaceTests().withStack(simulator: { $0.services = 2; $0.taskDuration = .milliseconds(100) },
+                                                    poll: .milliseconds(350)) { queue, _, _, services, log in
+            let raw = [ConnectJobsTests.l3Service("a", services[0], vrack: "pn-10001", extra: ConnectJobsTests.bgp),
+                       ConnectJobsTests.l3Service("b", services[1], vrack: "pn-10002", extra: ConnectJobsTests.bgp)]
+            let plan = ProvisioningPlan(try Self.sources(.array(try raw.map { try JSONValue.parse($0) })), registry: Self.registry,
+                                        rate: Self.tenPerSecond, timing: TaskTiming(taskDuration: .milliseconds(100), poll: .milliseconds(350)))
+            // No interfaceId: one more request (the interface listing) for each PoP.
+            #expect(plan.requests == 2 * (4 + 5 + 5 + 6))
+            for document in raw { try await queue.push(raw: document) }
+            let ids = ProvisioningPaceTests.ids("a") + ProvisioningPaceTests.ids("b")
+            let terminal = try await queue.waitForTerminal(ids, timeout: .seconds(30))
+            #expect(ids.allSatisfy { terminal[$0]?.last?.event == "completed" })
+            let sent = log.calls.filter { !$0.path.hasSuffix("/auth/time") && !$0.path.hasPrefix("/_simulator") }
+            #expect(sent.count == plan.requests, "\(sent.map { "\($0.method) \($0.path)" })")
+        }
+    }
+
     static func without(_ field: String, _ value: JSONValue) -> JSONValue {
         guard var object = value.objectValue else { return value }
         object[field] = nil
