@@ -9,6 +9,7 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
+    @OptionGroup var plan: EnqueuePlanOptions
 
     @Argument(help: "Files holding one job object or an array of them; '-' reads standard input.")
     var files: [String]
@@ -17,6 +18,7 @@ struct EnqueueCommand: AsyncParsableCommand {
         let registry = JobTypes.validating
         var batch = EnqueueBatch(registry: registry)
         var problems: [String] = [], unreadable: [String] = []
+        var parsed: [(value: JSONValue, source: String)] = []
         for file in files {
             let bytes: [UInt8]
             do {
@@ -27,7 +29,9 @@ struct EnqueueCommand: AsyncParsableCommand {
                 continue
             }
             do {
-                batch.add(try JSONValue.parse(bytes), source: file == "-" ? "stdin" : file)
+                let value = try JSONValue.parse(bytes), source = file == "-" ? "stdin" : file
+                batch.add(value, source: source)
+                parsed.append((value, source))
             } catch {
                 problems.append("\(file): not valid JSON: \(error)")
             }
@@ -45,6 +49,7 @@ struct EnqueueCommand: AsyncParsableCommand {
             printError("nothing was pushed: \(problems.count) problem(s) in the jobs above")
             throw ExitCode(2)
         }
+        if try plan.check(parsed, batch, json: output.json) { return }
         let queue = try queueOptions.openQueue(clientName: "connectq-enqueue")
         defer { queue.redis.close() }
         do {
