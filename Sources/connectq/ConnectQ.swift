@@ -10,7 +10,7 @@ struct ConnectQ: AsyncParsableCommand {
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
                       DashboardCommand.self, DoctorCommand.self, SettingsCommand.self,
-                      APICommand.self, TokensCommand.self, WebhooksCommand.self])
+                      APICommand.self, TokensCommand.self, WebhooksCommand.self, BatchCommand.self])
 
     /// `worker --config FILE` becomes the file's settings before the command line's.
     static func main() async {

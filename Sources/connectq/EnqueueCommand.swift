@@ -9,6 +9,7 @@ struct EnqueueCommand: AsyncParsableCommand {
 
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
+    @OptionGroup var batchOptions: EnqueueBatchOptions
 
     @Argument(help: "Files holding one job object or an array of them; '-' reads standard input.")
     var files: [String]
@@ -49,12 +50,13 @@ struct EnqueueCommand: AsyncParsableCommand {
         defer { queue.redis.close() }
         do {
             try await queue.prepare()
-            let ids = try await queue.enqueue(batch.documents, registry: registry)
+            let ids = try await batchOptions.enqueue(batch.documents, in: queue, registry: registry)
             if output.json { printJSON(.array(ids.map(JSONValue.string))) } else { ids.forEach { print($0) } }
         } catch let error as QueueError {
             printError("\(error); nothing was pushed")
             throw ExitCode(2)
         }
+        try await batchOptions.waitIfAsked(in: queue)
     }
 
     private static func reason(_ error: any Error) -> String {
