@@ -128,7 +128,23 @@ struct BatchCommand: AsyncParsableCommand {
 
     /// Waits for the batch's end with its progress; exits 1 listing failures, 2 on a timeout.
     static func wait(_ name: String, in queue: Queue, timeout: Duration?) async throws {
-        let (ending, info) = try await BatchProgress(queue: queue, name: name, timeout: timeout).run()
+        let waiting = Task { try await BatchProgress(queue: queue, name: name, timeout: timeout).run() }
+        // Ctrl-C stops the waiting, not the batch: its jobs run in the workers.
+        signal(SIGINT, SIG_IGN)
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler { waiting.cancel() }
+        interrupt.resume()
+        defer {
+            interrupt.cancel()
+            signal(SIGINT, SIG_DFL)
+        }
+        let ending: BatchProgress.Ending, info: BatchInfo
+        do {
+            (ending, info) = try await waiting.value
+        } catch where waiting.isCancelled {
+            printError("\nstopped waiting for batch \(name); its jobs go on (connectq batch status \(name))")
+            throw ExitCode(130)
+        }
         switch ending {
         case .succeeded:
             return

@@ -2,7 +2,7 @@ import Foundation
 import JobQueue
 
 /// Follows a batch until it ends: on a terminal a progress line redrawn in place, else a
-/// summary line every 10 s and one at the end (scripts and CI logs stay readable). The pace
+/// summary line at the start, every 10 s and at the end (scripts and CI logs stay readable). The pace
 /// is measured over the last minute of counts sampled; the ETA is what remains at that pace.
 struct BatchProgress {
     enum Ending { case succeeded, failed, timedOut }
@@ -23,7 +23,7 @@ struct BatchProgress {
         let clock = ContinuousClock()
         let start = clock.now
         var samples: [(at: ContinuousClock.Instant, done: Int)] = []
-        var lastSummary = start
+        var lastSummary: ContinuousClock.Instant?
         while true {
             guard let info = try await queue.batch(name) else {
                 throw BatchCommandError("queue \(queue.keys.queue) has no batch \(name)")
@@ -42,7 +42,7 @@ struct BatchProgress {
             }
             if onTerminal {
                 show(line, final: false)
-            } else if now - lastSummary >= Self.summaryEvery {
+            } else if lastSummary.map({ now - $0 >= Self.summaryEvery }) ?? true {
                 show(line, final: true)
                 lastSummary = now
             }

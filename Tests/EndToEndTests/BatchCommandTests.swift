@@ -60,6 +60,18 @@ import TestSupport
                 #expect(close.status == 0 && close.stdout.contains("batch later: ended"))
                 let wait = try await runConnectq(["batch", "wait", "later", "--timeout", "5s"] + common)
                 #expect(wait.status == 1 && wait.stdout.contains("l1\tcancelled"))
+
+                // Interrupted, `wait` stops waiting; the batch and its jobs are left as they are.
+                _ = try await queue.enqueue([JobDocument(type: "noop", args: [:], id: "w1")], batch: "watched")
+                let errors = server.directory.appendingPathComponent("wait.err").path
+                let waiter = try ChildProcess([try connectqBinary(), "batch", "wait", "watched"] + common, errorPath: errors)
+                try await eventually("the waiter shows its progress") {
+                    ((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("batch watched")
+                }
+                waiter.signal(SIGINT)
+                #expect(try await waiter.wait(timeout: .seconds(10)) == 130)
+                #expect(((try? String(contentsOfFile: errors, encoding: .utf8)) ?? "").contains("stopped waiting for batch watched"))
+                #expect(try await queue.state(of: "w1") == "waiting")
             }
         }
     }
