@@ -214,4 +214,32 @@ import TestSupport
             }
         }
     }
+
+    @Test func countsStayExactAcrossARedisKilledAndRestartedAndAWorkerKilled() async throws {
+        try await withRedisServer(appendOnly: true) { server in
+            try await withQueue(server) { queue in
+                let ids = (1...60).map { "r\($0)" }
+                let documents = ids.enumerated().map { index, id in
+                    noop(id, index % 10 == 0 ? ["sleepMs": .int(100), "failTimes": .int(1)] : ["sleepMs": .int(100)])
+                }
+                _ = try await queue.enqueue(documents, batch: "storm")
+                try await queue.closeBatch("storm")
+                let worker = try WorkerProcess(redis: server, queue: queue.keys.queue,
+                                               arguments: ["--concurrency", "8", "--lease", "2s", "--takeover-margin", "0s"])
+                try await eventually("some jobs are done") { (try await queue.batch("storm")?.done ?? 0) >= 8 }
+                // Killed with nothing flushed past what appendfsync always wrote, then back.
+                server.killHard(try await server.processID())
+                try server.start()
+                try await eventually("redis back") { (try? await queue.redis.send("PING")) != nil }
+                try await eventually("jobs are done after the restart") { (try await queue.batch("storm")?.done ?? 0) >= 24 }
+                worker.process.signal(SIGKILL)
+                _ = try? await worker.process.wait(timeout: .seconds(10))
+                try await expectExact(queue, "storm")
+                try await withWorker(queue) { try await waitForEnd(queue, "storm") }
+                try await expectExact(queue, "storm", ["total": 60, "waiting": 0, "running": 0, "completed": 60, "failed": 0])
+                let ends = try await batchCompleted(queue, "storm")
+                #expect(ends.count == 1 && ends.first?.fields["outcome"] == "succeeded")
+            }
+        }
+    }
 }
