@@ -90,6 +90,8 @@ struct JobRecord: Sendable {
     /// Its type is unknown to the worker that made the record (see FetchedJob.unvalidated).
     var unvalidated: Bool
     var children: [JobRecord]
+    /// A root's batch (its children and follow-ups join it in the functions).
+    var batch: String? = nil
 
     /// A document and its children, ids assigned; `registry` names the resources each job
     /// changes.
@@ -104,7 +106,7 @@ struct JobRecord: Sendable {
             idempotentContent: document.idempotencyKey == nil ? nil : document.type + "\n" + JSONValue.object(document.args).jsonText,
             resources: document.resourceKeys ?? registry?.resourceKeys(type: document.type, args: .object(document.args)) ?? [],
             priority: document.priority, unvalidated: document.resourceKeys == nil && registry?.knows(document.type) != true,
-            children: children)
+            children: children, batch: document.batch)
     }
 
     /// The record as the functions take it.
@@ -122,6 +124,7 @@ struct JobRecord: Sendable {
         if priority != 5 { object["priority"] = .int(Int64(priority)) }
         if unvalidated { object["unvalidated"] = .bool(true) }
         if !children.isEmpty { object["children"] = .array(children.map(\.payload)) }
+        if let batch { object["batch"] = .string(batch) }
         return .object(object)
     }
 }

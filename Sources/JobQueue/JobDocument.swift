@@ -11,6 +11,9 @@ public struct JobDocument: Sendable, Hashable {
     public var meta: JSONValue?
     public var then: [JobDocument]
     public var children: [JobDocument]
+    /// Version 5: the batch the job (a root) joins, with its children and follow-ups
+    /// (contract, "Batches"); `BatchName.pattern`.
+    public var batch: String?
     /// What the job changes, named by its type when it was checked in full (nil: unchecked).
     var resourceKeys: [String]?
 
@@ -25,7 +28,7 @@ public struct JobDocument: Sendable, Hashable {
     public static let latestRunAt: TimeInterval = 366 * 86_400
     public static let priorityRange = 0...9
 
-    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout", "priority"]
+    public static let knownFields: Set<String> = ["type", "args", "id", "idempotencyKey", "maxAttempts", "runAt", "meta", "then", "children", "timeout", "priority", "batch"]
 
     public init(type: String, args: [String: JSONValue], id: String? = nil, idempotencyKey: String? = nil,
                 maxAttempts: Int = defaultMaxAttempts, runAt: Date? = nil, meta: JSONValue? = nil,
@@ -143,6 +146,15 @@ public struct JobDocument: Sendable, Hashable {
             }
             self.priority = Int(priority)
         }
+        if let batchValue = object["batch"] {
+            guard path.isEmpty else {
+                throw .invalid(field("batch"), "only a root job names its batch: its children and follow-ups belong to the root's")
+            }
+            guard let batch = batchValue.stringValue, BatchName.isValid(batch) else {
+                throw .invalid(field("batch"), "must match \(BatchName.pattern) (letters, digits, '_', '.', '-'; 1 to 64), got \(batchValue.stringValue.map { "'\($0.prefix(80))'" } ?? batchValue.kindName)")
+            }
+            self.batch = batch
+        }
         if let metaValue = object["meta"] {
             guard metaValue.objectValue != nil else { throw .invalid(field("meta"), "must be an object, got \(metaValue.kindName)") }
             let size = metaValue.jsonBytes.count
@@ -217,6 +229,7 @@ public struct JobDocument: Sendable, Hashable {
         if let timeout { object["timeout"] = .string(DurationText.format(timeout)) }
         if priority != Self.defaultPriority { object["priority"] = .int(Int64(priority)) }
         if let meta { object["meta"] = meta }
+        if let batch { object["batch"] = .string(batch) }
         if !then.isEmpty { object["then"] = .array(then.map { .object($0.jsonObject()) }) }
         if !children.isEmpty { object["children"] = .array(children.map { .object($0.jsonObject()) }) }
         return object

@@ -40,8 +40,20 @@ public enum EventKind: String, CaseIterable, Sendable, Codable {
     /// Queue-wide (no job id): `connectq settings set` changed the queue's settings; the
     /// event carries each changed field and its value.
     case settings
+    /// Version 5, queue-wide (no job id): a closed batch's jobs have all ended; `batch`,
+    /// `total`, `completed`, `failed`, `outcome` (`succeeded` | `failed`), `callback` (its
+    /// callback job's id, when it has one). Once per end (a retry may reopen the batch).
+    case batchCompleted = "batch-completed"
 
     public var isTerminal: Bool { self == .completed || self == .failed }
+
+    /// The name the Lua functions use for it (`E.batchCompleted`).
+    var luaName: String {
+        switch self {
+        case .batchCompleted: return "batchCompleted"
+        default: return rawValue
+        }
+    }
 }
 
 extension JobState {

@@ -78,6 +78,9 @@ public struct Queue: Sendable {
         if case .error(let message) = reply, message.hasPrefix("DUPLICATE ") {
             throw QueueError.duplicateID(String(message.dropFirst("DUPLICATE ".count)))
         }
+        if case .error(let message) = reply, message.hasPrefix("BATCHCLOSED ") {
+            throw QueueError.batchClosed(String(message.dropFirst("BATCHCLOSED ".count)))
+        }
         return try reply.checked().strings ?? []
     }
 
@@ -98,10 +101,15 @@ public enum QueueError: Error, CustomStringConvertible {
     case duplicateID(String)
     case redisTooOld(String)
     case invalidSetting(String)
+    /// An enqueue into a closed batch (contract, "Batches").
+    case batchClosed(String)
+    /// A batch the queue does not know, or a callback document that cannot be one.
+    case invalidBatch(String)
 
     public var description: String {
         switch self {
-        case .duplicateID(let message), .invalidSetting(let message): return message
+        case .duplicateID(let message), .invalidSetting(let message), .batchClosed(let message), .invalidBatch(let message):
+            return message
         case .redisTooOld(let version):
             return "Redis \(version) is too old: connectq needs Redis 7.0 or newer (its engine is a Redis Functions library)"
         }

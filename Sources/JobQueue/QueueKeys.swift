@@ -59,6 +59,15 @@ public enum QueueKey: String, CaseIterable, Sendable {
     /// and the ids), kept for a day, so a retried request gets the same ids back.
     case requestPrefix = "request:"
 
+    /// `batch:NAME`, one hash per batch (contract, "Batches"): its counts by bucket (total,
+    /// waiting, running, completed, failed), open (1/0), createdMs, closedMs, endedMs,
+    /// outcome, callback (its root record, MessagePack) and callbackType. `batch:NAME:failed`
+    /// holds its failed ids by when they failed, `batch:NAME:unfinished` the ids of its jobs
+    /// not ended (what `batch cancel` walks). Batch names have no `:`, so these never meet.
+    case batchPrefix = "batch:"
+    /// Batch names by when each was created, for `connectq batch list`.
+    case batches
+
     /// The name the Lua functions use for it.
     var luaName: String { String(describing: self) }
 
@@ -112,6 +121,11 @@ public struct QueueKeys: Sendable {
 
     /// The hash that holds one job's record.
     public func job(_ id: String) -> String { self[.jobPrefix] + id }
+
+    /// A batch's hash, its failed ids (sorted set by when they failed) and its unfinished ids (set).
+    public func batch(_ name: String) -> String { self[.batchPrefix] + name }
+    public func batchFailed(_ name: String) -> String { batch(name) + ":failed" }
+    public func batchUnfinished(_ name: String) -> String { batch(name) + ":unfinished" }
 
     /// Where a worker keeps the inbox entries it has taken and not settled yet.
     public func intake(worker: String) -> String { self[.intakePrefix] + worker }

@@ -10,7 +10,7 @@ struct ConnectQ: AsyncParsableCommand {
                       FailedCommand.self, StatsCommand.self, ReportCommand.self, CancelCommand.self,
                       PauseCommand.self, ResumeCommand.self, JobsCommand.self, QueuesCommand.self, WorkersCommand.self,
                       DashboardCommand.self, DoctorCommand.self, SettingsCommand.self,
-                      APICommand.self, TokensCommand.self, WebhooksCommand.self])
+                      APICommand.self, TokensCommand.self, WebhooksCommand.self, BatchCommand.self])
 
     /// `worker --config FILE` becomes the file's settings before the command line's.
     static func main() async {
@@ -24,6 +24,6 @@ struct ConnectQ: AsyncParsableCommand {
 
 /// `connectq --version`; the wire contract's version follows it.
 enum ConnectQVersion {
-    static let current = "0.4.0 (wire contract version 4)"
+    static let current = "0.5.0 (wire contract version 5)"
 }
 }

@@ -10,6 +10,7 @@ struct EnqueueCommand: AsyncParsableCommand {
     @OptionGroup var queueOptions: QueueOptionGroup
     @OptionGroup var output: OutputOptions
     @OptionGroup var plan: EnqueuePlanOptions
+    @OptionGroup var batchOptions: EnqueueBatchOptions
 
     @Argument(help: "Files holding one job object or an array of them; '-' reads standard input.")
     var files: [String]
@@ -49,17 +50,18 @@ struct EnqueueCommand: AsyncParsableCommand {
             printError("nothing was pushed: \(problems.count) problem(s) in the jobs above")
             throw ExitCode(2)
         }
-        if try plan.check(parsed, batch, json: output.json) { return }
+        if try plan.check(parsed, batch, defaultBatch: batchOptions.batch, json: output.json) { return }
         let queue = try queueOptions.openQueue(clientName: "connectq-enqueue")
         defer { queue.redis.close() }
         do {
             try await queue.prepare()
-            let ids = try await queue.enqueue(batch.documents, registry: registry)
+            let ids = try await batchOptions.enqueue(batch.documents, in: queue, registry: registry)
             if output.json { printJSON(.array(ids.map(JSONValue.string))) } else { ids.forEach { print($0) } }
         } catch let error as QueueError {
             printError("\(error); nothing was pushed")
             throw ExitCode(2)
         }
+        try await batchOptions.waitIfAsked(in: queue)
     }
 
     private static func reason(_ error: any Error) -> String {

@@ -113,7 +113,7 @@ import TestSupport
     @Test func cancelPauseResumeAndVersionFromTheCommandLine() async throws {
         try await withRedisServer { server in
             let redis = ["--redis", server.urlString]
-            #expect(try await runConnectq(["--version"]).stdout.contains("contract version 4"))
+            #expect(try await runConnectq(["--version"]).stdout.contains("contract version 5"))
             let pushed = try await runConnectq(["enqueue"] + redis + ["-"], input: #"{"type":"noop","args":{},"id":"c1","runAt":"\#(RFC3339.string(from: Date().addingTimeInterval(30 * 86_400)))"}"#)
             #expect(pushed.status == 0)
             let cancelled = try await runConnectq(["cancel"] + redis + ["c1"])

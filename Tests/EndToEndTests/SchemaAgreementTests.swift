@@ -59,6 +59,7 @@ import TestSupport
         #"{"type":"link-vrack","args":{"serviceName":"\#(uuid)","vrack":"pn-1"},"then":[{"type":"create-pop","args":{"type":"l3"}}]}"#,
         #"{"type":"link-vrack","args":{"serviceName":"\#(uuid)","vrack":"pn-1"},"then":[{"type":"create-pop","args":{}}]}"#,
         #"{"type":"link-vrack","args":{"serviceName":"\#(uuid)","vrack":"pn-1"},"extra":1}"#,
+        #"{"type":"link-vrack","args":{"serviceName":"\#(uuid)","vrack":"pn-1"},"batch":"has space"}"#,
     ]
 
     @Test func invalidDocumentsAreRejectedByBoth() async throws {

@@ -37,7 +37,7 @@ import Testing
         let source = QueueLibrary.library.source
         #expect(names(after: "K", in: source).subtracting(QueueKey.allCases.map(\.luaName)).isEmpty)
         #expect(names(after: "S", in: source).subtracting(JobState.allCases.map(\.luaName)).isEmpty)
-        #expect(names(after: "E", in: source).subtracting(EventKind.allCases.map(\.rawValue)).isEmpty)
+        #expect(names(after: "E", in: source).subtracting(EventKind.allCases.map(\.luaName)).isEmpty)
         #expect(!names(after: "S", in: source).isEmpty && !names(after: "K", in: source).isEmpty)
     }
 }

@@ -4,6 +4,8 @@ enum QueueFunction: String, CaseIterable, Sendable {
     case intake, accept, enqueue, fetch, complete, retry, fail, postpone, awaitChildren
     case saveCheckpoint, renewLeases, release, recoverStalled, recoverDeadWorkers, unregisterWorker
     case retryFailed, remove, claimResources, configure, cancel, pause, resume
+    /// Batches: closing one, setting its callback.
+    case closeBatch
     /// The HTTP API's enqueue with a request's idempotency key.
     case enqueueRequest
     /// Their keys are their own, not a queue's: the shared request budget's, and the

@@ -28,7 +28,7 @@ enum QueueLibrary {
             local KEY_PREFIX, KEY_PREFIX_END = '\(QueueKeys.prefixStart)', '\(QueueKeys.prefixEnd)'
             local QUEUE_KEY_SUFFIX = {\(QueueKey.allCases.filter { $0.sharedName == nil }.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", "))}
             local S = {\(JobState.allCases.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", "))}
-            local E = {\(EventKind.allCases.map { "\($0.rawValue) = '\($0.rawValue)'" }.joined(separator: ", "))}
+            local E = {\(EventKind.allCases.map { "\($0.luaName) = '\($0.rawValue)'" }.joined(separator: ", "))}
             local KEPT_RAW = \(JobLimits.keptRawBytes)
             local SETTINGS_FIELDS = {\(QueueSettings.Field.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))}
             local SETTINGS_DEFAULTS = {\(QueueSettings.Field.allCases.map { "'\(defaults[$0])'" }.joined(separator: ", "))}

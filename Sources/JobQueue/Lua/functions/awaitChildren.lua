@@ -13,7 +13,7 @@ return finish(settleEach({cmsgpack.unpack(ARGV[1])}, function(job, call)
   releaseResources(job)
   leftActive[#leftActive + 1] = job.id
   redis.call('ZADD', K.waitingChildren, now, job.id)
-  for _, child in ipairs(call.children) do child.parent = job.id end
+  for _, child in ipairs(call.children) do child.parent, child.batch = job.id, job.batch end
   local ids = insertTrees(call.children, nil)
   local known = job.children
   redis.call('HSET', jobKey(job.id), 'children', (known and (known .. ' ') or '') .. table.concat(ids, ' '))

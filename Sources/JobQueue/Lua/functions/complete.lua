@@ -8,7 +8,7 @@
 --! uses: finish records settle
 return finish(settleEach(cmsgpack.unpack(ARGV[1]), function(job, call)
   completeJob(job, call.result, nil)
-  for _, followUp in ipairs(call['then'] or {}) do followUp.parent = job.id end
+  for _, followUp in ipairs(call['then'] or {}) do followUp.parent, followUp.batch = job.id, job.batch end
   insertTrees(call['then'] or {}, nil)
 end, function(job, call)
   redis.call('HSET', jobKey(job.id), 'result', call.result)

@@ -13,11 +13,11 @@
 --   "children" (ids, space-separated), "checkpoint" (its JSON value, when saved), "unvalidated"
 --   (true, when so)}, its document as stored}}: the document travels as it is, never
 --   escaped into another JSON text and read back.
---! uses: events finish jobs resources settle waiting
+--! uses: batches events finish jobs resources settle waiting
 local wanted, leaseMs, worker, fetchId = tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local fetchedKey = K.fetchedPrefix .. worker
 local FIELDS = {'state', 'type', 'attempt', 'maxAttempts', 'doc', 'meta', 'parent', 'duplicateOf', 'children',
-  'checkpoint', 'resources', 'resume', 'unvalidated', 'cancelRequested'}
+  'checkpoint', 'resources', 'resume', 'unvalidated', 'cancelRequested', 'batch', 'batchBucket'}
 
 -- Ids, tokens, types and the ids in `children` are plain characters by the rules intake
 -- checks (JobID, the type's pattern), and a checkpoint is JSON text the engine stored: the
@@ -47,11 +47,11 @@ if last then
     for i = 2, #held - 1, 2 do
       local id, token = held[i], held[i + 1]
       local v = redis.call('HMGET', jobKey(id), unpack(FIELDS))
-      v[15] = redis.call('HGET', jobKey(id), 'token')
-      if v[1] == S.active and v[15] == token and v[14] then
+      local current = redis.call('HGET', jobKey(id), 'token')
+      if v[1] == S.active and current == token and v[14] then
         -- Cancelled since that fetch ran: it ends here rather than start after the cancel.
         failCancelled(readJob(id), 'before its attempt started')
-      elseif v[1] == S.active and v[15] == token then
+      elseif v[1] == S.active and current == token then
         entries[#entries + 1] = entry(id, token, v, tonumber(v[3] or '1'))
         leases[#leases + 1] = now + leaseMs; leases[#leases + 1] = id
       end
@@ -85,7 +85,7 @@ if #ids > 0 then
     -- Ids of jobs cancelled or settled while they waited are stale here: skipped.
     if v[1] == S.waiting then
       local job = {id = id, keys = K, type = v[2], attempt = tonumber(v[3] or '0'), meta = v[6], parent = v[7],
-        resources = v[11], state = v[1]}
+        resources = v[11], state = v[1], batch = v[15], batchBucket = v[16]}
       -- The rare ends read the whole record; the common start needs no more than this.
       if v[14] then
         failCancelled(readJob(id), 'before it started again')
@@ -104,7 +104,7 @@ if #ids > 0 then
           redis.call('HSET', key, 'state', S.active, 'token', token, 'worker', worker, 'attempt', job.attempt,
             'started', now, 'since', now)
           leases[#leases + 1] = now + leaseMs; leases[#leases + 1] = id
-          if starts then emit(E.active, job, {'worker', worker}) end
+          if starts then emit(E.active, job, {'worker', worker}) else moveBatch(job, 'running') end
           entries[#entries + 1] = entry(id, token, v, job.attempt)
           fetched[#fetched + 1] = id; fetched[#fetched + 1] = token
         end

@@ -5,6 +5,8 @@
 local K, QUEUE, now
 local eventsMaxLen, keepCompleted, keepCompletedMs, keepFailed, keepFailedMs, keepBytes, unknownTypeMs
 local toWaiting, toWaitingPriority, leftActive, completedAt, failedSome
+-- Batches one of whose jobs ended in this call (helpers/batches.lua).
+local endingBatches = {}
 
 -- Redis's clock in ms: the only clock the engine compares against.
 local function clock()
@@ -33,6 +35,7 @@ local function begin(keys, args)
   keepFailed, keepFailedMs = set['keep-failed'], set['keep-failed-for']
   keepBytes, unknownTypeMs = set['keep-bytes'], set['unknown-type-timeout']
   toWaiting, toWaitingPriority, leftActive, completedAt, failedSome = {}, {}, {}, {}, false
+  endingBatches = {}
   return args
 end
 

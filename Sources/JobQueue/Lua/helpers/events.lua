@@ -1,7 +1,7 @@
 -- events: the contract's events, appended in the same step as the change they tell; each
 -- job also lists its own events' ids (K.jobEventsPrefix .. id), so its page reads only
 -- those, not the whole stream.
---! uses: call
+--! uses: call batches
 
 -- A job's list of event ids stays this short: enough for every retry and wait of a long
 -- life, bounded for one that polls a task for days.
@@ -25,6 +25,7 @@ local function emit(event, job, extra)
   local eventID = redis.call(unpack(a))
   local listKey = keys.jobEventsPrefix .. job.id
   if redis.call('RPUSH', listKey, eventID) > JOB_EVENTS_KEPT then redis.call('LPOP', listKey) end
+  if job.batch then moveBatch(job, BUCKET_OF[event] or job.batchBucket) end
 end
 
 local function withDuration(job, extra)

@@ -1,7 +1,9 @@
 -- finish: every function returns through finish(): the batched list and set writes happen there.
---! uses: call retention waiting
+--! uses: batchEnd call retention waiting
 
 local function finish(value)
+  -- First: an ended batch's callback job may join the waiting set.
+  finishBatches()
   flushWaiting()
   if #leftActive > 0 then callInChunks('ZREM', K.active, leftActive) end
   if #completedAt > 0 then

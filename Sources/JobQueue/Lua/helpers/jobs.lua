@@ -5,10 +5,10 @@
 -- What settling a job reads of its record in one HMGET (each field looked up costs about
 -- a quarter of a microsecond, and this runs for every job that ends).
 local JOB_FIELDS = {'state', 'token', 'cancelRequested', 'type', 'attempt', 'meta', 'parent', 'started',
-  'resources', 'bytes', 'duplicates'}
+  'resources', 'bytes', 'duplicates', 'batch', 'batchBucket'}
 -- (Functions' load time has no ipairs: a literal.)
 local EAGER = {state = true, token = true, cancelRequested = true, type = true, attempt = true, meta = true,
-  parent = true, started = true, resources = true, bytes = true, duplicates = true}
+  parent = true, started = true, resources = true, bytes = true, duplicates = true, batch = true, batchBucket = true}
 
 -- Every other field of the record (children, idemKey, priority, resume, worker...) is read
 -- the first time a path asks for it, once.

@@ -3,8 +3,8 @@
 -- A job arrives as one record, a MessagePack map (JobRecord.swift): id, type, doc (the
 -- normalized document's text), maxAttempts, and when they apply: meta (JSON text), parent,
 -- dueAt (ms), idempotencyKey with idemContent, resources (keys), priority, unvalidated,
--- children (the child records, nested).
---! uses: call events retention settle
+-- children (the child records, nested), batch (a root's: its children and follow-ups join it).
+--! uses: batches call events retention settle
 
 -- An id for a record whose own id cannot be used (taken, or not valid): a UUID's form,
 -- made from Redis's clock and the queue's sequence, so it is new in the queue.
@@ -20,16 +20,18 @@ local function keptRaw(raw)
   return string.sub(raw, 1, KEPT_RAW)
 end
 
--- An entry that never became a valid job: a failed record keeping its raw text.
-local function recordRejected(id, jobType, meta, parent, raw, errorJson)
+-- An entry that never became a valid job: a failed record keeping its raw text (counted
+-- failed in `batch`, when given).
+local function recordRejected(id, jobType, meta, parent, raw, errorJson, batch)
   local bytes = RECORD_OVERHEAD + #raw + #meta
   local fields = {'state', S.failed, 'raw', raw, 'attempt', 0, 'since', now, 'bytes', bytes}
+  if batch then fields[#fields + 1] = 'batch'; fields[#fields + 1] = batch end
   if jobType ~= '' then fields[#fields + 1] = 'type'; fields[#fields + 1] = jobType end
   if meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = meta end
   if parent ~= '' then fields[#fields + 1] = 'parent'; fields[#fields + 1] = parent end
   redis.call('HSET', jobKey(id), unpack(fields))
   failJob({id = id, type = jobType ~= '' and jobType or nil, meta = meta, attempt = 0,
-    parent = parent ~= '' and parent or nil, bytes = bytes}, errorJson)
+    parent = parent ~= '' and parent or nil, bytes = bytes, batch = batch}, errorJson)
 end
 
 -- The id in a record's tree (its own or a child's) already in use, if any.
@@ -54,6 +56,22 @@ local function duplicateIDError(records)
   return nil
 end
 
+-- The error reply refusing an enqueue into a closed batch, nil when every batch named is
+-- open or new. Swift reads `BATCHCLOSED batch NAME`.
+local function closedBatchError(records)
+  for _, r in ipairs(records) do
+    if r.batch and redis.call('HGET', K.batchPrefix .. r.batch, 'open') == '0' then
+      return redis.error_reply('BATCHCLOSED batch ' .. r.batch .. ' is closed: it takes no more jobs')
+    end
+  end
+  return nil
+end
+
+local function closedBatchErrorJson(name)
+  return cjson.encode({code = 'batch_closed', field = 'batch', retryable = false,
+    message = 'batch: ' .. name .. ' is closed; it takes no more jobs'})
+end
+
 -- The first job that holds `key` for the same work, false when none does (or it is past
 -- its retention, or failed), or nil and the holder's id when it holds it for other work.
 local function idempotencyHolder(key, print)
@@ -72,13 +90,16 @@ local function idempotencyHolder(key, print)
 end
 
 -- Inserts the job of `r` and its children (none whose id is taken: see takenID), each
--- with its `accepted` event, parents before children.
-local function insertRecord(r, parent)
+-- with its `accepted` event, parents before children. `batch`: the root's, which its
+-- children join (a record's own otherwise).
+local function insertRecord(r, parent, batch)
   parent = parent or r.parent
+  batch = batch or r.batch
   local meta = r.meta or ''
   local bytes = RECORD_OVERHEAD + #r.doc + #meta
-  local job = {id = r.id, type = r.type, meta = meta, parent = parent, attempt = 0, bytes = bytes}
+  local job = {id = r.id, type = r.type, meta = meta, parent = parent, attempt = 0, bytes = bytes, batch = batch}
   local fields = {'type', r.type, 'doc', r.doc, 'maxAttempts', r.maxAttempts, 'attempt', 0, 'since', now, 'bytes', bytes}
+  if batch then fields[#fields + 1] = 'batch'; fields[#fields + 1] = batch end
   if meta ~= '' then fields[#fields + 1] = 'meta'; fields[#fields + 1] = meta end
   if r.resources and #r.resources > 0 then
     job.resources = table.concat(r.resources, ' ')
@@ -132,7 +153,7 @@ local function insertRecord(r, parent)
     end
     redis.call('HSET', jobKey(r.id), unpack(fields))
     emit(E.accepted, job)
-    for _, child in ipairs(children) do insertRecord(child, r.id) end
+    for _, child in ipairs(children) do insertRecord(child, r.id, batch) end
   end
 end
 
@@ -144,14 +165,20 @@ end
 
 -- Inserts each tree (a root record); one whose ids are taken becomes a failed record
 -- under a generated id, keeping what `rawOf()` gives (the entry it came from, read only
--- then) or its document. Returns the root ids.
+-- then) or its document. So does a producer's tree naming a closed batch (follow-ups and
+-- children, with a parent, join their root's batch, closed or not). Returns the root ids.
 local function insertTrees(records, rawOf)
   local ids = {}
   for i, r in ipairs(records) do
     local taken = takenID(r)
-    if taken then
+    if r.batch and not r.parent and not openBatch(r.batch) then
+      local id = taken and generatedID() or r.id
+      recordRejected(id, r.type, r.meta or '', '', rawOf and rawOf() or r.doc, closedBatchErrorJson(r.batch))
+      ids[i] = id
+    elseif taken then
       local id = generatedID()
-      recordRejected(id, r.type, r.meta or '', r.parent or '', rawOf and rawOf() or r.doc, duplicateIdError(taken))
+      recordRejected(id, r.type, r.meta or '', r.parent or '', rawOf and rawOf() or r.doc, duplicateIdError(taken),
+        r.batch)
       ids[i] = id
     else
       insertRecord(r)
