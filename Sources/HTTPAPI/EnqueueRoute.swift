@@ -48,6 +48,9 @@ struct EnqueueRoute: Sendable {
             let message = "the idempotency key '\(conflict.key)' was used for another request in the last \(DurationText.format(options.idempotencyWindow)): nothing was pushed"
             throw Problem(status: .conflict, slug: "idempotency-conflict", title: "Idempotency key reused", detail: message,
                           errors: [.init(field: keyField, code: "idempotency_conflict", message: message)])
+        } catch QueueError.batchClosed(let message) {
+            throw Problem(status: .conflict, slug: "batch-closed", title: "Batch closed", detail: message + ": nothing was pushed",
+                          errors: [.init(field: "batch", code: "batch_closed", message: message)])
         } catch QueueError.duplicateID(let message) {
             let id = message.split(separator: " ").dropFirst().first.map(String.init)
             throw Problem(status: .conflict, slug: "duplicate-id", title: "Job id in use", detail: message + ": nothing was pushed",

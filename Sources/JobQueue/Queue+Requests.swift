@@ -25,6 +25,7 @@ extension Queue {
         if case .error(let message) = reply {
             if message.hasPrefix("DUPLICATE ") { throw QueueError.duplicateID(String(message.dropFirst("DUPLICATE ".count))) }
             if message.hasPrefix("CONFLICT") { throw RequestKeyConflict(key: key) }
+            if message.hasPrefix("BATCHCLOSED ") { throw QueueError.batchClosed(String(message.dropFirst("BATCHCLOSED ".count))) }
         }
         let parts = try reply.checked().array ?? []
         guard parts.count == 2 else { throw RedisError.unexpectedReply("enqueueRequest") }

@@ -102,6 +102,19 @@ import TestSupport
             #expect(duplicate.problemErrors.first?.code == "duplicate_id")
             #expect(try await api.queue.job("job-2") == nil)
             #expect(try await api.queue.stats().waiting == 1)
+
+            // A closed batch takes no more jobs, with or without an idempotency key: 409
+            // naming `batch`, nothing pushed.
+            _ = try await api.enqueue(#"{"type":"noop","args":{},"batch":"migration-1"}"#)
+            _ = try await api.queue.closeBatch("migration-1")
+            for headers in [[], [("Idempotency-Key", "late-1")]] {
+                let late = try await api.send("POST", "/v1/queues/test/jobs", headers: headers,
+                                              json: #"{"id":"late","type":"noop","args":{},"batch":"migration-1"}"#)
+                #expect(late.status == 409)
+                #expect(late.problemErrors.first?.field == "batch")
+                #expect(late.problemErrors.first?.code == "batch_closed")
+            }
+            #expect(try await api.queue.job("late") == nil)
         }
     }
 

@@ -4,7 +4,8 @@
 -- KEYS: the queue's (K). ARGV: the key (a digest: `request:KEY` holds it), the request's
 -- print, ttlMs, one MessagePack array of root records (helpers/records.lua).
 -- Returns {1, ids} when inserted now, {0, ids} when the key was seen with this print, or
--- an error reply `CONFLICT` (the key holds another request) or `DUPLICATE id ID …`.
+-- an error reply `CONFLICT` (the key holds another request), `DUPLICATE id ID …` or
+-- `BATCHCLOSED batch NAME …`.
 --! uses: finish records
 local requestKey = K.requestPrefix .. ARGV[1]
 local seen = redis.call('HMGET', requestKey, 'print', 'ids')
@@ -13,7 +14,7 @@ if seen[1] then
   return {0, cjson.decode(seen[2])}
 end
 local records = cmsgpack.unpack(ARGV[4])
-local refused = duplicateIDError(records)
+local refused = duplicateIDError(records) or closedBatchError(records)
 if refused then return refused end
 local ids = insertTrees(records, nil)
 redis.call('HSET', requestKey, 'print', ARGV[2], 'ids', cjson.encode(ids))
