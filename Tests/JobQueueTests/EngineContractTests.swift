@@ -393,12 +393,15 @@ import TestSupport
                 }
                 #expect(try await queue.stats().failed == 3)
                 // The three kept failed no earlier than any dropped one (attempts end in any
-                // order; within one millisecond the set orders by id).
+                // order). The set orders by the failing call's clock, read as the call starts,
+                // then by id; an event's time is when its line was written later in that
+                // call, and a worker settles several jobs in one call: those lines can
+                // straddle a millisecond or two after the clock the set used.
                 var kept: [Int64] = [], dropped: [Int64] = []
                 for event in try await queue.allEvents() where event.event == "failed" {
                     if try await queue.job(event.jobID) == nil { dropped.append(event.timeMs) } else { kept.append(event.timeMs) }
                 }
-                #expect(kept.count == 3 && (dropped.max() ?? 0) <= (kept.min() ?? 0))
+                #expect(kept.count == 3 && (dropped.max() ?? 0) <= (kept.min() ?? 0) + 5)
                 let leftovers = try await queue.redis.send("KEYS", queue.keys.job("*")).array?.count
                 #expect(leftovers == 3)
                 // Every job still got its one terminal event.
